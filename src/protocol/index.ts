@@ -1,0 +1,37 @@
+/** eStreamer codec: framing, requests, records. Plain Node, no `vscode`. */
+export * from './types';
+export { ProtocolError } from './errors';
+export {
+  MessageType,
+  MESSAGE_HEADER_LENGTH,
+  MESSAGE_VERSION,
+  TIMESTAMP_OLDEST,
+  TIMESTAMP_NOW,
+  messageTypeName,
+  MessageDecoder,
+  encodeMessage,
+  encodeNull,
+  encodeEventStreamRequest,
+  decodeEventStreamRequest,
+  encodeError,
+  decodeError,
+  decodeBundle,
+  encodeBundle,
+} from './messages';
+export type { Message, MessageDecoderOptions, Bundle } from './messages';
+export {
+  RequestFlag,
+  flagNames,
+  flagsFor,
+  ESTREAMER_SERVICE_ID,
+  EventCode,
+  EVENT_VERSIONS,
+  eventsFor,
+  encodeStreamingRequest,
+  decodeStreamingRequest,
+  encodeStreamingInformation,
+  decodeStreamingInformation,
+} from './requests';
+export type { EventFamilyName, StreamingEvent, StreamingService, ServiceLengthConvention } from './requests';
+export { recordTypeName, familyOf, isMetadataRecord } from './recordTypes';
+export { toHex, hexToBytes } from './bytes';
