@@ -195,6 +195,12 @@ export function createCrl(ca: CertificateAuthority, revokedSerials: readonly str
 
 const PKCS12_ITERATIONS = 2048;
 
+/** The part of forge's PKCS#12 key derivation its typings leave out. */
+interface ForgePbe {
+  generatePkcs12Key(password: string, salt: forge.util.ByteStringBuffer, id: number, iter: number, n: number, md?: forge.md.MessageDigest): string;
+}
+const pbe = (pki as unknown as { pbe: ForgePbe }).pbe;
+
 function oid(name: string): forge.asn1.Asn1 {
   return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(pki.oids[name] ?? name).getBytes());
 }
@@ -247,10 +253,8 @@ function dataContentInfo(safeContents: forge.asn1.Asn1): forge.asn1.Asn1 {
 /** ContentInfo(encryptedData) with pbeWithSHAAnd40BitRC2-CBC, as OpenSSL 1.x and the FMC write it. */
 function rc2EncryptedContentInfo(safeContents: forge.asn1.Asn1, password: string): forge.asn1.Asn1 {
   const salt = forge.random.getBytesSync(8);
-  const md = forge.md.sha1.create();
-  const key = pki.pbe.generatePkcs12Key(password, forge.util.createBuffer(salt), 1, PKCS12_ITERATIONS, 5, md);
-  md.start();
-  const iv = pki.pbe.generatePkcs12Key(password, forge.util.createBuffer(salt), 2, PKCS12_ITERATIONS, 8, md);
+  const key = pbe.generatePkcs12Key(password, forge.util.createBuffer(salt), 1, PKCS12_ITERATIONS, 5, forge.md.sha1.create());
+  const iv = pbe.generatePkcs12Key(password, forge.util.createBuffer(salt), 2, PKCS12_ITERATIONS, 8, forge.md.sha1.create());
   const cipher = forge.rc2.createEncryptionCipher(key, 40);
   cipher.start(iv);
   cipher.update(asn1.toDer(safeContents));
@@ -296,7 +300,7 @@ export function createPkcs12(client: IssuedCertificate, ca: IssuedCertificate, p
     count: PKCS12_ITERATIONS,
     saltSize: 8,
     prfAlgorithm: 'sha256',
-  } as forge.pki.PBES2Options);
+  });
   const keyBag = seq([oid('pkcs8ShroudedKeyBag'), explicit0(shrouded), bagAttributes(localKeyId)]);
   const certs = seq([certBag(client.cert, bagAttributes(localKeyId)), certBag(ca.cert)]);
   const certInfo = encryption === 'legacy' ? rc2EncryptedContentInfo(certs, password) : dataContentInfo(certs);
