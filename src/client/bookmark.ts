@@ -1,0 +1,127 @@
+/**
+ * Where to resume, and how to recognise the records of the resume second that are already stored.
+ *
+ * The bookmark is the largest archive timestamp among records the sink has durably stored. On
+ * resume the FMC re-sends everything from that second on, so the only overlap is that very second:
+ * we keep the keys of its stored records (a hash of their exact bytes, which include the archive
+ * timestamp) and drop re-sent records whose key we know.
+ */
+import * as crypto from 'node:crypto';
+import * as path from 'node:path';
+import type { EStreamerRecord } from '../protocol/types';
+import { readJsonFile, writeFileAtomic } from './atomicFile';
+
+/** Identity of a record for de-duplication: record type, archive second and a hash of its bytes. */
+export function recordKey(record: Pick<EStreamerRecord, 'recordType' | 'archiveTimestamp' | 'raw'>): string {
+  const digest = crypto.createHash('sha1').update(record.raw).digest('base64url').slice(0, 22);
+  return `${record.recordType}:${record.archiveTimestamp ?? '-'}:${digest}`;
+}
+
+export interface BookmarkJson {
+  version: 1;
+  /** host:port of the FMC this bookmark belongs to. */
+  fmc: string;
+  /** UNIX second; the next request starts here. */
+  archiveSecond: number;
+  /** Keys of stored records whose archive second is `archiveSecond`. */
+  boundaryKeys: string[];
+  updated: string;
+}
+
+export class ResumePoint {
+  private second: number | undefined;
+  private boundary = new Set<string>();
+
+  constructor(saved?: { archiveSecond: number; boundaryKeys: readonly string[] }) {
+    if (saved) {
+      this.second = saved.archiveSecond;
+      this.boundary = new Set(saved.boundaryKeys);
+    }
+  }
+
+  /** The archive second to resume from; undefined before anything was stored. */
+  get archiveSecond(): number | undefined {
+    return this.second;
+  }
+
+  get boundarySize(): number {
+    return this.boundary.size;
+  }
+
+  /** True for a record of the bookmark second that was stored before (a re-sent duplicate). */
+  isStored(record: EStreamerRecord): boolean {
+    if (record.archiveTimestamp === undefined || this.second === undefined) return false;
+    if (record.archiveTimestamp !== this.second) return false;
+    return this.boundary.has(recordKey(record));
+  }
+
+  /**
+   * Move the bookmark over records the sink has durably stored. Returns true if it changed.
+   * Records without an archive timestamp (metadata) do not move it.
+   */
+  advance(stored: readonly EStreamerRecord[]): boolean {
+    let changed = false;
+    for (const record of stored) {
+      const t = record.archiveTimestamp;
+      if (t === undefined) continue;
+      if (this.second === undefined || t > this.second) {
+        this.second = t;
+        this.boundary = new Set();
+        changed = true;
+      }
+      if (t === this.second) {
+        const key = recordKey(record);
+        if (!this.boundary.has(key)) {
+          this.boundary.add(key);
+          changed = true;
+        }
+      }
+    }
+    return changed;
+  }
+
+  toJSON(fmc: string): BookmarkJson | undefined {
+    if (this.second === undefined) return undefined;
+    return { version: 1, fmc, archiveSecond: this.second, boundaryKeys: [...this.boundary], updated: new Date().toISOString() };
+  }
+}
+
+/** The per-FMC folder inside a state directory: one per host:port, so several FMCs never mix. */
+export function fmcStateDir(stateDir: string, host: string, port: number): string {
+  return path.join(stateDir, `${host.replace(/[^A-Za-z0-9._-]/g, '_')}-${port}`);
+}
+
+/** Reads and writes `bookmark.json` (atomically) in an FMC's state folder. */
+export class BookmarkStore {
+  readonly file: string;
+
+  constructor(
+    dir: string,
+    private readonly fmc: string,
+  ) {
+    this.file = path.join(dir, 'bookmark.json');
+  }
+
+  async load(): Promise<ResumePoint> {
+    let json: unknown;
+    try {
+      json = await readJsonFile(this.file);
+    } catch (e) {
+      throw new Error(`The bookmark ${this.file} cannot be read (${(e as Error).message}); delete it to start from --start again.`);
+    }
+    if (json === undefined) return new ResumePoint();
+    const b = json as Partial<BookmarkJson>;
+    if (b.version !== 1 || typeof b.archiveSecond !== 'number' || !Array.isArray(b.boundaryKeys)) {
+      throw new Error(`The bookmark ${this.file} is not in a format this client knows; delete it to start from --start again.`);
+    }
+    if (b.fmc !== undefined && b.fmc !== this.fmc) {
+      throw new Error(`The bookmark ${this.file} belongs to ${b.fmc}, not ${this.fmc}; use a separate state folder per FMC.`);
+    }
+    return new ResumePoint({ archiveSecond: b.archiveSecond, boundaryKeys: b.boundaryKeys.map(String) });
+  }
+
+  async save(point: ResumePoint): Promise<void> {
+    const json = point.toJSON(this.fmc);
+    if (json) await writeFileAtomic(this.file, JSON.stringify(json));
+  }
+}
