@@ -1,0 +1,243 @@
+/**
+ * The .estreamer writer: the client's RecordSink. A batch is written, flushed and fsync'd before
+ * write() resolves, so the caller may then move its bookmark; files rotate at a size.
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { EStreamerRecord } from '../protocol/types';
+import { FILE_EXTENSION, FORMAT_VERSION, formatHeader, formatLine, type DumpHeader } from './format';
+import type { RecordAddress, RecordSink } from './types';
+
+export const DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024;
+
+/** What resolves ids to names; MetadataCache fits. Optional: without it lines carry ids only. */
+export interface NameResolver {
+  add(record: EStreamerRecord): boolean;
+  names(record: EStreamerRecord): Record<string, string>;
+}
+
+export interface DumpWriterOptions {
+  /** Folder the files go into (created if missing). See dumpFolder() for the per-FMC layout. */
+  dir: string;
+  /** "host:port" of the FMC, or a label for converted captures. Written in every header. */
+  fmc: string;
+  flags?: number;
+  /** How the stream was started: "bookmark:<unix seconds>", "oldest", "now". */
+  start?: string;
+  /** Rotate before a file would grow past this many bytes (default 32 MiB). */
+  maxFileBytes?: number;
+  /** Feeds metadata records into it and writes resolved names on event lines. */
+  names?: NameResolver;
+  /** Write exactly this file (no rotation), replacing it if it exists. */
+  file?: string;
+  /** Clock in milliseconds, for file names, `created`, and records without a time of their own. */
+  now?: () => number;
+}
+
+/** Rejected write: the stream must stop; what was acknowledged before is on disk. */
+export class DumpWriteError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'DumpWriteError';
+  }
+}
+
+/** `<root>/<host>_<port>`: one folder per FMC, safe on every file system. */
+export function dumpFolder(root: string, fmc: string): string {
+  return path.join(root, fmc.replace(/[^A-Za-z0-9.-]+/g, '_').replace(/^_+|_+$/g, '') || 'fmc');
+}
+
+const ROTATED_NAME = /^(\d{8}-\d{6})-(\d+)\.estreamer$/;
+
+/** `YYYYMMDD-HHMMSS-NNNN.estreamer` (UTC creation time, then a sequence): names sort by time. */
+export function rotatedFileName(ms: number, seq: number): string {
+  const iso = new Date(ms).toISOString(); // 2026-12-03T10:00:00.000Z
+  const stamp = iso.slice(0, 10).replace(/-/g, '') + '-' + iso.slice(11, 19).replace(/:/g, '');
+  return `${stamp}-${String(seq).padStart(4, '0')}${FILE_EXTENSION}`;
+}
+
+interface OpenFile {
+  handle: fs.FileHandle;
+  path: string;
+  bytes: number;
+  lines: number;
+}
+
+export class DumpWriter implements RecordSink {
+  private readonly maxFileBytes: number;
+  private readonly now: () => number;
+  private current: OpenFile | undefined;
+  private seq = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private failure: DumpWriteError | undefined;
+  private closed = false;
+  private readonly written: string[] = [];
+
+  constructor(private readonly options: DumpWriterOptions) {
+    this.maxFileBytes = options.file ? Infinity : Math.max(1024, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Files this writer created, in order (absolute paths). */
+  get files(): readonly string[] {
+    return this.written;
+  }
+
+  /** Set once a write failed: every later write() rejects with it. */
+  get error(): DumpWriteError | undefined {
+    return this.failure;
+  }
+
+  write(records: readonly EStreamerRecord[]): Promise<RecordAddress[]> {
+    const run = this.queue.then(() => this.writeNow(records));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  close(): Promise<void> {
+    const run = this.queue.then(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      const f = this.current;
+      this.current = undefined;
+      if (f) await f.handle.close().catch(() => undefined);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeNow(records: readonly EStreamerRecord[]): Promise<RecordAddress[]> {
+    if (this.failure) throw this.failure;
+    if (this.closed) throw new DumpWriteError('The dump writer is closed: reconnect to start a new dump.');
+    const addresses: RecordAddress[] = [];
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let pendingLines = 0;
+    let f: OpenFile | undefined;
+    try {
+      f = this.current ?? (await this.openNext());
+      for (const record of records) {
+        const line = Buffer.from(this.lineFor(record) + '\n', 'utf8');
+        // Rotate only between records, and never leave a file with no record in it.
+        if (f.bytes + pendingBytes + line.length > this.maxFileBytes && f.lines + pendingLines > 1) {
+          await this.flush(f, pending);
+          pending = [];
+          pendingBytes = pendingLines = 0;
+          await f.handle.close();
+          f = await this.openNext();
+        }
+        pending.push(line);
+        pendingBytes += line.length;
+        pendingLines++;
+        addresses.push({ file: f.path, line: f.lines + pendingLines });
+      }
+      await this.flush(f, pending);
+      return addresses;
+    } catch (err) {
+      throw this.fail(err);
+    }
+  }
+
+  private lineFor(record: EStreamerRecord): string {
+    const resolver = this.options.names;
+    let names: Record<string, string> | undefined;
+    if (resolver) {
+      // Metadata first, so an event in the same batch already sees the names it refers to.
+      if (!resolver.add(record)) names = resolver.names(record);
+    }
+    return formatLine(record, { names, fallbackSeconds: this.now() / 1000 });
+  }
+
+  /** Write and fsync; on failure cut the file back so no partial line is left behind. */
+  private async flush(f: OpenFile, chunks: Buffer[]): Promise<void> {
+    if (chunks.length === 0) return;
+    const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    const before = f.bytes;
+    try {
+      let off = 0;
+      while (off < data.length) {
+        const { bytesWritten } = await f.handle.write(data, off, data.length - off, f.bytes + off);
+        off += bytesWritten;
+      }
+      await f.handle.datasync();
+    } catch (err) {
+      await f.handle.truncate(before).catch(() => undefined);
+      throw err;
+    }
+    f.bytes += data.length;
+    f.lines += chunks.length;
+  }
+
+  private async openNext(): Promise<OpenFile> {
+    const { dir, file } = this.options;
+    const folder = file ? path.dirname(path.resolve(file)) : path.resolve(dir);
+    await fs.mkdir(folder, { recursive: true });
+    let handle: fs.FileHandle | undefined;
+    let target = '';
+    if (file) {
+      target = path.resolve(file);
+      handle = await fs.open(target, 'w');
+    } else {
+      if (this.seq === 0) this.seq = await highestSequence(folder);
+      // 'wx': never append to someone else's file; on a clash take the next number.
+      for (let attempt = 0; !handle; attempt++) {
+        this.seq++;
+        target = path.join(folder, rotatedFileName(this.now(), this.seq));
+        try {
+          handle = await fs.open(target, 'wx');
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 1000) throw err;
+        }
+      }
+    }
+    const header: DumpHeader = {
+      version: FORMAT_VERSION,
+      fmc: this.options.fmc,
+      flags: this.options.flags,
+      start: this.options.start,
+      created: new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    };
+    const f: OpenFile = { handle, path: target, bytes: 0, lines: 0 };
+    this.current = f;
+    this.written.push(target);
+    await this.flush(f, [Buffer.from(formatHeader(header) + '\n', 'utf8')]);
+    await syncFolder(folder);
+    return f;
+  }
+
+  private fail(err: unknown): DumpWriteError {
+    if (err instanceof DumpWriteError) return (this.failure = err);
+    const e = err as NodeJS.ErrnoException;
+    const where = this.options.file ? path.dirname(path.resolve(this.options.file)) : path.resolve(this.options.dir);
+    const message =
+      e.code === 'ENOSPC' || e.code === 'EDQUOT'
+        ? `The disk holding ${where} is full: free space and reconnect; nothing acknowledged was lost.`
+        : `Could not write the dump in ${where} (${e.code ?? e.message}): fix the folder (permissions, space, path) and reconnect; nothing acknowledged was lost.`;
+    this.failure = new DumpWriteError(message, e.code);
+    const f = this.current;
+    this.current = undefined;
+    if (f) void f.handle.close().catch(() => undefined);
+    return this.failure;
+  }
+}
+
+async function highestSequence(folder: string): Promise<number> {
+  let max = 0;
+  for (const name of await fs.readdir(folder)) {
+    const m = ROTATED_NAME.exec(name);
+    if (m) max = Math.max(max, Number(m[2]));
+  }
+  return max;
+}
+
+/** Make a new file's directory entry durable too (Linux/macOS; not possible on Windows). */
+async function syncFolder(folder: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const h = await fs.open(folder, 'r').catch(() => undefined);
+  if (!h) return;
+  await h.sync().catch(() => undefined);
+  await h.close().catch(() => undefined);
+}
