@@ -18,6 +18,13 @@ export interface TestPki {
   clientCertPem: string;
   /** A second, unrelated CA and a client file signed by it (a "foreign" certificate). */
   foreignP12: string;
+  /** Server key and certificate signed by the test CA (named like an FMC: no usable host name). */
+  serverKeyPem: string;
+  serverCertPem: string;
+  /** A server certificate signed by the foreign CA (an FMC we have no CA for). */
+  foreignServerKeyPem: string;
+  foreignServerCertPem: string;
+  foreignCaPem: string;
   cleanup(): void;
 }
 
@@ -31,10 +38,10 @@ function makeCa(dir: string, name: string): void {
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
 }
 
-function makeClient(dir: string, ca: string, name: string): void {
+function makeClient(dir: string, ca: string, name: string, usage = 'clientAuth', cn = '127.0.0.1'): void {
   openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`,
-    '-subj', '/O=Test/OU=Intrusion Management System/CN=127.0.0.1');
-  fs.writeFileSync(path.join(dir, `${name}.ext`), 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\nsubjectAltName=DNS:127.0.0.1\n');
+    '-subj', `/O=Test/OU=Intrusion Management System/CN=${cn}`);
+  fs.writeFileSync(path.join(dir, `${name}.ext`), `basicConstraints=CA:FALSE\nextendedKeyUsage=${usage}\nsubjectAltName=DNS:${cn}\n`);
   openssl(dir, 'x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial',
     '-out', `${name}.crt`, '-days', '30', '-extfile', `${name}.ext`);
 }
@@ -54,8 +61,16 @@ export function makeTestPki(password = 'fmc-pass'): TestPki {
   makeClient(dir, 'foreign-ca', 'foreign');
   openssl(dir, 'pkcs12', '-export', '-inkey', 'foreign.key', '-in', 'foreign.crt', '-certfile', 'foreign-ca.crt',
     '-out', 'foreign.pkcs12', '-passout', pass);
+  makeClient(dir, 'ca', 'server', 'serverAuth', 'fmc-server-uuid');
+  makeClient(dir, 'foreign-ca', 'foreign-server', 'serverAuth', 'other-fmc');
+  const read = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
   return {
     dir,
+    serverKeyPem: read('server.key'),
+    serverCertPem: read('server.crt'),
+    foreignServerKeyPem: read('foreign-server.key'),
+    foreignServerCertPem: read('foreign-server.crt'),
+    foreignCaPem: read('foreign-ca.crt'),
     password,
     legacyP12: path.join(dir, 'legacy.pkcs12'),
     modernP12: path.join(dir, 'modern.pkcs12'),
