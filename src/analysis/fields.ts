@@ -1,0 +1,223 @@
+/**
+ * Reading decoded records defensively. The codec flattens a record's top-level block into
+ * `fields` but may nest the discovery header or sub-blocks, and field names follow eNcore with a
+ * few historic variants; the analysis must not break on any of that, so every read goes through
+ * these helpers, which accept the known spellings and return `undefined` rather than throw.
+ */
+import type { EStreamerRecord, FieldValue, Fields } from '../protocol/types';
+
+function isPlainObject(v: FieldValue | undefined): v is { [name: string]: FieldValue } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+/** First of `names` present at the top level, else in a directly nested block (header, block). */
+export function field(fields: Fields, ...names: string[]): FieldValue | undefined {
+  for (const n of names) {
+    const v = fields[n];
+    if (v !== undefined && v !== null) return v;
+  }
+  for (const key in fields) {
+    const inner = fields[key];
+    if (!isPlainObject(inner)) continue;
+    for (const n of names) {
+      const v = inner[n];
+      if (v !== undefined && v !== null) return v;
+    }
+  }
+  return undefined;
+}
+
+export function num(fields: Fields, ...names: string[]): number | undefined {
+  const v = field(fields, ...names);
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v)) return Number(v);
+  return undefined;
+}
+
+export function str(fields: Fields, ...names: string[]): string | undefined {
+  const v = field(fields, ...names);
+  if (typeof v === 'string') return v.length ? v : undefined;
+  if (v instanceof Uint8Array) return v.length ? hex(v) : undefined;
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  return undefined;
+}
+
+export function hex(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+/** An IP in display form: IPv4 and IPv4-mapped IPv6 as dotted quads, IPv6 compressed. */
+export function ip(fields: Fields, ...names: string[]): string | undefined {
+  return normalizeIp(field(fields, ...names));
+}
+
+export function normalizeIp(v: FieldValue | undefined): string | undefined {
+  if (v instanceof Uint8Array) return ipFromBytes(v);
+  if (typeof v === 'number') return v === 0 ? undefined : ipv4FromNumber(v);
+  if (typeof v !== 'string' || v.length === 0) return undefined;
+  const text = v.trim().toLowerCase();
+  if (text.includes('.') && !text.includes(':')) return text === '0.0.0.0' ? undefined : text;
+  const mapped = /^(?:0{0,4}:){0,4}:?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(text) ?? /^::(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (mapped) return mapped[1] === '0.0.0.0' ? undefined : mapped[1];
+  const bytes = parseIpv6(text);
+  return bytes ? ipFromBytes(bytes) : text;
+}
+
+function ipv4FromNumber(n: number): string {
+  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+function ipFromBytes(b: Uint8Array): string | undefined {
+  if (b.length === 4) {
+    const v = ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
+    return v === 0 ? undefined : ipv4FromNumber(v);
+  }
+  if (b.length !== 16) return undefined;
+  if (b.every((x) => x === 0)) return undefined;
+  let mappedPrefix = b[10] === 0xff && b[11] === 0xff;
+  for (let i = 0; i < 10 && mappedPrefix; i++) if (b[i] !== 0) mappedPrefix = false;
+  if (mappedPrefix) return `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((b[i] << 8) | b[i + 1]);
+  // RFC 5952: compress the longest run (length ≥ 2) of zero groups.
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const parts = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return parts.join(':');
+  return `${parts.slice(0, bestStart).join(':')}::${parts.slice(bestStart + bestLen).join(':')}`;
+}
+
+function parseIpv6(text: string): Uint8Array | undefined {
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const head = halves[0] ? halves[0].split(':') : [];
+  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
+  const groups = [...head, ...new Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 8; i++) {
+    if (!/^[0-9a-f]{1,4}$/.test(groups[i])) return undefined;
+    const g = parseInt(groups[i], 16);
+    out[i * 2] = g >> 8;
+    out[i * 2 + 1] = g & 255;
+  }
+  return out;
+}
+
+export function mac(fields: Fields, ...names: string[]): string | undefined {
+  const v = field(fields, ...names);
+  if (v instanceof Uint8Array) {
+    if (v.length !== 6 || v.every((x) => x === 0)) return undefined;
+    return Array.from(v, (x) => x.toString(16).padStart(2, '0')).join(':');
+  }
+  if (typeof v === 'string') {
+    const t = v.toLowerCase();
+    return /^(00[:-]?){5}00$/.test(t) || t === '' ? undefined : t;
+  }
+  return undefined;
+}
+
+/** RFC 1918, loopback, link-local, CGNAT and IPv6 ULA/link-local: the side an FMC usually protects. */
+export function isInternal(address: string): boolean {
+  if (address.includes(':')) return /^f[cd]/.test(address) || address.startsWith('fe80') || address === '::1';
+  const [a, b] = address.split('.').map(Number);
+  return a === 10 || a === 127 || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b < 128);
+}
+
+/** The time an event happened, in ms since the epoch, from the record's own clock fields. */
+export function eventTimeMs(record: EStreamerRecord): number {
+  const f = record.fields;
+  const second = (names: string[], micro?: string[]): number | undefined => {
+    const s = num(f, ...names);
+    if (!s) return undefined;
+    const us = micro ? num(f, ...micro) ?? 0 : 0;
+    return s * 1000 + us / 1000;
+  };
+  let t: number | undefined;
+  switch (record.recordType) {
+    case 71:
+      t = second(['firstPacketTimestamp', 'firstPacketTime', 'lastPacketTimestamp']);
+      break;
+    case 500:
+    case 502:
+      t = second(['fileEventTimestamp']);
+      break;
+    case 125:
+      t = second(['malwareEventTimestamp']);
+      break;
+    case 112:
+      t = second(['correlationEventSecond']);
+      break;
+    case 95:
+    case 170:
+    case 171:
+      t = second(['timestamp', 'eventSecond'], ['eventMicrosecond']);
+      break;
+  }
+  t ??= second(['eventSecond', 'eventSec'], ['eventMicrosecond', 'eventUsec']);
+  t ??= record.archiveTimestamp ? record.archiveTimestamp * 1000 : undefined;
+  return t ?? 0;
+}
+
+/** ISO 8601 UTC with microseconds (the dump's own time format). */
+export function isoMicro(ms: number): string {
+  const whole = Math.floor(ms);
+  let micro = Math.round((ms - whole) * 1000);
+  let base = whole;
+  if (micro >= 1000) {
+    base += 1;
+    micro -= 1000;
+  }
+  const iso = new Date(base).toISOString(); // …T10:00:01.123Z
+  return `${iso.slice(0, -1)}${String(micro).padStart(3, '0')}Z`;
+}
+
+/** The key eStreamer uses to tie intrusion, file and malware events to their connection. */
+export function connectionKeyOf(record: EStreamerRecord): string | undefined {
+  const f = record.fields;
+  const device = num(f, 'deviceId');
+  let second: number | undefined;
+  let instance: number | undefined;
+  const counter = num(f, 'connectionCounter');
+  switch (record.recordType) {
+    case 71:
+      second = num(f, 'firstPacketTimestamp', 'firstPacketTime');
+      instance = num(f, 'instanceId', 'connectionInstanceId');
+      break;
+    case 400:
+      second = num(f, 'connectionTimestamp');
+      instance = num(f, 'connectionInstanceId', 'connectionInstance');
+      break;
+    case 500:
+    case 502:
+      second = num(f, 'connectionTimestamp');
+      instance = num(f, 'connectionInstance', 'connectionInstanceId');
+      break;
+    case 125:
+      second = num(f, 'connectionEventTimestamp', 'connectionTimestamp');
+      instance = num(f, 'connectionInstance', 'connectionInstanceId');
+      break;
+    default:
+      return undefined;
+  }
+  if (device === undefined || !second) return undefined;
+  return `${device}/${instance ?? 0}/${second}/${counter ?? 0}`;
+}

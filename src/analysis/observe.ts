@@ -1,0 +1,545 @@
+/**
+ * One decoded event record → what the analysis keeps of it: when, which hosts, which lane, how
+ * severe, a one-line summary with names resolved, its connection key, and whether (and for which
+ * host) it is an indicator of compromise. Pure function of (record, names).
+ */
+import type { EStreamerRecord } from '../protocol/types';
+import type { Lane, Severity } from '../common/timeline';
+import { connectionKeyOf, eventTimeMs, field, hex, ip, isInternal, mac, num, str } from './fields';
+import {
+  DISPOSITION_NAMES,
+  FILE_ACTION_NAMES,
+  IMPACT_IOC_CLASSES,
+  MALWARE_CLASSES,
+  PROTOCOL_NAMES,
+  ampTypeName,
+  ampVerdictOf,
+  fileActionBlocked,
+  impactLevel,
+  intrusionBlocked,
+  iocClassOf,
+} from './classes';
+
+export type Names = Readonly<Record<string, string>>;
+
+/** How much an indicator weighs: ≥ 60 alone makes a host compromised (see verdicts in analyzer.ts). */
+export const Strength = {
+  iocTag: 100,
+  ampExecuted: 90,
+  intrusionImpact1: 80,
+  siCnc: 75,
+  fileMalware: 70,
+  intrusionImpact2: 60,
+  siMalware: 60,
+  ampDetected: 50,
+  malwareClassUnknownImpact: 40,
+  siBlocked: 30,
+} as const;
+
+export interface Indicator {
+  /** The host the indicator says is compromised. */
+  host: string;
+  kind: string;
+  strength: number;
+  /** What was seen, in an analyst's words (no time or record address: the caller adds them). */
+  description: string;
+}
+
+export interface HostFacts {
+  ip: string;
+  mac?: string;
+  netbios?: string;
+  os?: string;
+  user?: string;
+}
+
+/** Where the FMC says an IOC was first triggered (IOC state block 150), if the record carries it. */
+export interface IocTrigger {
+  firstSeenMs?: number;
+  lastSeenMs?: number;
+  connectionKey?: string;
+  eventId?: number;
+  deviceId?: number;
+}
+
+export interface Observation {
+  timeMs: number;
+  recordType: number;
+  family: string;
+  lane: Lane;
+  severity: Severity;
+  summary: string;
+  /** For two-host events the initiator/source; for host events (discovery, user, IOC) the host. */
+  src?: string;
+  dst?: string;
+  connectionKey?: string;
+  indicator?: Indicator;
+  /** True for attacks that were seen but stopped or did not matter (blocked, impact 3/4). */
+  context?: boolean;
+  facts: HostFacts[];
+  iocTrigger?: IocTrigger;
+  /** (device, event id) of an intrusion event, so an IOC state pointer can find it. */
+  eventKey?: string;
+}
+
+/** The first non-empty resolved name among `keys` (the metadata cache's key spellings vary). */
+export function pick(names: Names, ...keys: string[]): string | undefined {
+  for (const k of keys) {
+    const v = names[k];
+    if (v !== undefined && v !== '') return v;
+  }
+  return undefined;
+}
+
+/** User names that say "nobody": they are not a user of the host. */
+const PLACEHOLDER_USERS = /^(no authentication required|unknown|not found|pending|n\/a|none|-)$/i;
+
+function endpoint(address: string | undefined, port: number | undefined): string {
+  if (!address) return '?';
+  const a = address.includes(':') ? `[${address}]` : address;
+  return port ? `${a}:${port}` : a;
+}
+
+function bytesText(n: number | undefined): string {
+  if (n === undefined) return '0 B';
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function protoName(fields: EStreamerRecord['fields'], names: Names, ...keys: string[]): string | undefined {
+  const resolved = pick(names, 'protocol', 'ipProtocol', 'ip_proto', 'ipProtocolId');
+  if (resolved) return resolved.toLowerCase();
+  const n = num(fields, ...keys);
+  return n === undefined ? undefined : PROTOCOL_NAMES[n] ?? `proto ${n}`;
+}
+
+function quote(text: string): string {
+  return `"${text.replace(/[\u0000-\u001f]/g, ' ')}"`;
+}
+
+function shortSha(sha: string | undefined): string | undefined {
+  return sha ? `${sha.slice(0, 12)}…` : undefined;
+}
+
+/** Chooses the host an indicator is about when the record does not say: the internal side, else `fallback`. */
+function victimOf(a: string | undefined, b: string | undefined, fallback: 'a' | 'b'): string | undefined {
+  if (a && b) {
+    const ai = isInternal(a);
+    const bi = isInternal(b);
+    if (ai !== bi) return ai ? a : b;
+    return fallback === 'a' ? a : b;
+  }
+  return a ?? b;
+}
+
+export function observe(record: EStreamerRecord, names: Names): Observation | undefined {
+  if (record.status === 'unknown' && Object.keys(record.fields).length === 0) return undefined;
+  switch (record.recordType) {
+    case 400:
+      return observeIntrusion(record, names);
+    case 9:
+      return observeImpactAlert(record, names);
+    case 112:
+      return observeCorrelation(record, names);
+    case 71:
+      return observeConnection(record, names);
+    case 500:
+    case 502:
+      return observeFile(record, names);
+    case 125:
+      return observeMalware(record, names);
+    case 160:
+      return observeIoc(record, names);
+    case 92:
+    case 93:
+    case 94:
+    case 95:
+    case 170:
+    case 171:
+      return observeUser(record, names);
+  }
+  if (record.family === 'discovery') return observeDiscovery(record, names);
+  return undefined;
+}
+
+function base(record: EStreamerRecord, lane: Lane, severity: Severity, summary: string): Observation {
+  return { timeMs: eventTimeMs(record), recordType: record.recordType, family: record.family, lane, severity, summary, facts: [] };
+}
+
+function observeIntrusion(record: EStreamerRecord, names: Names): Observation {
+  const f = record.fields;
+  const src = ip(f, 'sourceIpAddress', 'sourceIp');
+  const dst = ip(f, 'destinationIpAddress', 'destinationIp');
+  const gid = num(f, 'generatorId') ?? 1;
+  const sid = pick(names, 'sid', 'renderedSignatureId', 'signatureId') ?? String(num(f, 'ruleId') ?? '?');
+  const rev = num(f, 'ruleRevision');
+  const message = pick(names, 'msg', 'message', 'ruleMessage', 'rule', 'signature') ?? `rule ${gid}:${sid}`;
+  const className = pick(names, 'class', 'classification', 'classificationName', 'classificationDescription', 'class_desc');
+  const classDesc = pick(names, 'classificationDescription', 'class_desc', 'classDescription');
+  const iocClass = iocClassOf(className) ?? iocClassOf(classDesc);
+  const impact = impactLevel(num(f, 'impact'), num(f, 'impactFlags'));
+  const blocked = intrusionBlocked(num(f, 'blocked'), pick(names, 'blocked'));
+  const sport = num(f, 'sourcePortOrIcmpType', 'sourcePort');
+  const dport = num(f, 'destinationPortOrIcmpType', 'destinationPort');
+  const proto = protoName(f, names, 'ipProtocolId', 'protocol');
+  const severity = (impact >= 1 && impact <= 4 ? impact : 5) as Severity;
+  const signature = `${gid}:${sid}${rev !== undefined ? `:${rev}` : ''}`;
+  const classText = className ?? iocClass;
+  const summary =
+    `${impact ? `[impact ${impact}] ` : ''}${message} (${signature})${classText ? ` ${classText}` : ''}` +
+    ` ${endpoint(src, sport)} → ${endpoint(dst, dport)}${proto ? ` ${proto}` : ''}${blocked ? ', blocked' : ''}`;
+  const obs = base(record, 'intrusion', severity, summary);
+  obs.src = src;
+  obs.dst = dst;
+  obs.connectionKey = connectionKeyOf(record);
+  const device = num(f, 'deviceId');
+  const eventId = num(f, 'eventId');
+  if (device !== undefined && eventId !== undefined) obs.eventKey = `${device}/${eventId}`;
+  const user = pick(names, 'user', 'userName', 'username');
+  if (src && user && !PLACEHOLDER_USERS.test(user)) obs.facts.push({ ip: src, user });
+
+  const qualifies = iocClass && (IMPACT_IOC_CLASSES.has(iocClass) || MALWARE_CLASSES.has(iocClass));
+  if (!qualifies) return obs;
+  if (blocked || impact === 3 || impact === 4) {
+    obs.context = true;
+    return obs;
+  }
+  const attackOnTarget = IMPACT_IOC_CLASSES.has(iocClass) || iocClass === 'exploit-kit';
+  // Attacks land on the destination; exploit kits are served to the browsing (internal) host;
+  // backdoor and CnC traffic comes from the infected host, which is the internal side.
+  const host = attackOnTarget
+    ? iocClass === 'exploit-kit'
+      ? victimOf(dst, src, 'a')
+      : dst ?? src
+    : victimOf(src, dst, 'a');
+  if (!host) return obs;
+  let strength: number;
+  if (impact === 1) strength = Strength.intrusionImpact1;
+  else if (impact === 2) strength = Strength.intrusionImpact2;
+  else if (MALWARE_CLASSES.has(iocClass)) strength = Strength.malwareClassUnknownImpact;
+  else {
+    obs.context = true; // impact 0: the FMC does not know the target, so no IOC rule fires
+    return obs;
+  }
+  obs.indicator = {
+    host,
+    kind: 'intrusion-impact',
+    strength,
+    description: `intrusion '${message}' (${signature}, ${iocClass}${impact ? `, impact ${impact}` : ''}) ${endpoint(src, sport)} → ${endpoint(dst, dport)}, not blocked`,
+  };
+  return obs;
+}
+
+function observeImpactAlert(record: EStreamerRecord, names: Names): Observation {
+  const f = record.fields;
+  const impact = impactLevel(num(f, 'impact'), undefined);
+  const src = ip(f, 'sourceIpAddress');
+  const dst = ip(f, 'destinationIpAddress');
+  const desc = str(f, 'description') ?? pick(names, 'description') ?? 'impact alert';
+  const obs = base(record, 'intrusion', (impact >= 1 && impact <= 4 ? impact : 5) as Severity, `Impact alert: ${desc} ${src ?? '?'} → ${dst ?? '?'}`);
+  obs.src = src;
+  obs.dst = dst;
+  return obs;
+}
+
+function observeCorrelation(record: EStreamerRecord, names: Names): Observation {
+  const f = record.fields;
+  const src = ip(f, 'sourceIpv6Address', 'sourceIp');
+  const dst = ip(f, 'destinationIpv6Address', 'destinationIp');
+  const rule = pick(names, 'rule', 'correlationRule', 'ruleName') ?? `rule ${num(f, 'ruleId') ?? '?'}`;
+  const policy = pick(names, 'policy', 'correlationPolicy', 'policyName');
+  const desc = str(f, 'eventDescription');
+  const obs = base(
+    record,
+    'intrusion',
+    4,
+    `Correlation: ${rule}${policy ? ` (policy ${policy})` : ''}${desc ? ` — ${desc}` : ''} ${src ?? '?'} → ${dst ?? '?'}`,
+  );
+  obs.src = src;
+  obs.dst = dst;
+  return obs;
+}
+
+function observeConnection(record: EStreamerRecord, names: Names): Observation {
+  const f = record.fields;
+  const src = ip(f, 'initiatorIpAddress', 'initiatorIp');
+  const dst = ip(f, 'responderIpAddress', 'responderIp');
+  const sport = num(f, 'initiatorPort');
+  const dport = num(f, 'responderPort');
+  const proto = protoName(f, names, 'protocol');
+  const app = pick(names, 'app_proto', 'application', 'applicationProtocol', 'app', 'applicationId');
+  const client = pick(names, 'client_app', 'clientApplication', 'client', 'clientApplicationId');
+  const webApp = pick(names, 'web_app', 'webApplication', 'webApp', 'webApplicationId');
+  const url = str(f, 'clientUrl');
+  const dns = str(f, 'dnsQuery');
+  const action = pick(names, 'fw_rule_action', 'ruleAction', 'action') ?? actionName(num(f, 'ruleAction'));
+  const sent = num(f, 'initiatorTransmittedBytes');
+  const received = num(f, 'responderTransmittedBytes');
+  const siSide = num(f, 'securityIntelligenceSourceDestination') ?? 0;
+  const siCategory = pick(
+    names,
+    'sec_intel_category',
+    'securityIntelligenceCategory',
+    'securityIntelligenceList1',
+    'securityIntelligenceList2',
+    'si_category',
+    'siCategory',
+  );
+  const ruleReason = num(f, 'ruleReason') ?? 0;
+  const blocked = /block|reset|drop|deny/i.test(action ?? '') || (ruleReason & 1) !== 0;
+  const siSideName = pick(names, 'sec_intel_event', 'securityIntelligenceSourceDestination', 'siSourceDestination');
+  const isSi = siSide !== 0 || !!siCategory;
+  const what = [app, client, webApp].filter((x, i, a) => x && a.indexOf(x) === i).join(' / ');
+  const parts = [`${endpoint(src, sport)} → ${endpoint(dst, dport)}${proto ? ` ${proto}` : ''}`];
+  if (what) parts.push(what);
+  if (url) parts.push(url);
+  if (dns) parts.push(`dns ${dns}`);
+  parts.push(`${bytesText(sent)} out / ${bytesText(received)} in`);
+  if (action) parts.push(action);
+  if (isSi) parts.push(`SI ${siCategory ?? 'match'}${blocked ? ' (blocked)' : ''}`);
+  const cnc = isSi && /\b(cnc|c&c|c2|command.?and.?control|bot)/i.test(siCategory ?? '');
+  const malware = isSi && !cnc && /malware|exploit|phishing|dga/i.test(siCategory ?? '');
+  const obs = base(record, 'connection', cnc || malware ? (blocked ? 3 : 1) : isSi ? 4 : 5, parts.join(', '));
+  obs.src = src;
+  obs.dst = dst;
+  obs.connectionKey = connectionKeyOf(record);
+  const user = pick(names, 'user', 'userName', 'username', 'userId');
+  if (src && user && !PLACEHOLDER_USERS.test(user)) obs.facts.push({ ip: src, user });
+  const netbios = str(f, 'netbios');
+  if (src && netbios) obs.facts.push({ ip: src, netbios });
+  if (!cnc && !malware) return obs;
+  // The side on the list is the CnC / malware server; the other side is the infected host.
+  // 281 names the listed side; when unresolved, fall back to the internal host, then the initiator.
+  let host: string | undefined;
+  if (siSideName && /^dest|responder/i.test(siSideName)) host = src;
+  else if (siSideName && /^source|initiator/i.test(siSideName)) host = dst;
+  host ??= victimOf(src, dst, 'a');
+  if (!host) return obs;
+  const peer = host === src ? dst : src;
+  if (blocked) {
+    obs.indicator = {
+      host,
+      kind: cnc ? 'si-cnc-blocked' : 'si-malware-blocked',
+      strength: Strength.siBlocked,
+      description: `blocked connection to ${peer ?? '?'} on Security Intelligence list '${siCategory}'`,
+    };
+    return obs;
+  }
+  obs.indicator = {
+    host,
+    kind: cnc ? 'si-cnc' : 'si-malware',
+    strength: cnc ? Strength.siCnc : Strength.siMalware,
+    description: `allowed connection ${endpoint(src, sport)} → ${endpoint(dst, dport)} matching Security Intelligence list '${siCategory}'${url ? ` (${url})` : dns ? ` (dns ${dns})` : ''}`,
+  };
+  return obs;
+}
+
+function actionName(action: number | undefined): string | undefined {
+  // AC rule actions when metadata 120 is missing (values as the FMC sends them).
+  const table: Record<number, string> = { 1: 'Block', 2: 'Allow', 3: 'Trust', 4: 'Monitor', 5: 'Block with reset', 6: 'Interactive Block', 7: 'Interactive Block with reset' };
+  return action === undefined ? undefined : table[action];
+}
+
+function sha256Of(record: EStreamerRecord, ...names: string[]): string | undefined {
+  const v = field(record.fields, ...names);
+  if (v instanceof Uint8Array) return v.every((b) => b === 0) ? undefined : hex(v);
+  return typeof v === 'string' && v ? v.toLowerCase() : undefined;
+}
+
+function observeFile(record: EStreamerRecord, names: Names): Observation {
+  const f = record.fields;
+  const src = ip(f, 'sourceIpAddress');
+  const dst = ip(f, 'destinationIpAddress');
+  const name = str(f, 'fileName') ?? '(unnamed)';
+  const sha = sha256Of(record, 'shaHash', 'sha256');
+  const dispositionId = num(f, 'disposition');
+  const disposition = pick(names, 'disposition') ?? (dispositionId !== undefined ? DISPOSITION_NAMES[dispositionId] : undefined);
+  const actionId = num(f, 'action');
+  const action = pick(names, 'file_action', 'action', 'fileAction') ?? (actionId !== undefined ? FILE_ACTION_NAMES[actionId] : undefined);
+  const fileType = pick(names, 'file_type', 'fileType', 'fileTypeId');
+  const threat = pick(names, 'detection', 'threatName', 'shaName');
+  const direction = num(f, 'direction');
+  const score = num(f, 'threatScore');
+  const isMalware = record.recordType === 502 || dispositionId === 3 || dispositionId === 5 || /malware|custom/i.test(disposition ?? '');
+  const blocked = fileActionBlocked(actionId, action);
+  const verb = direction === 2 ? 'upload' : 'download';
+  const summary =
+    `${isMalware ? 'Malware ' : ''}file ${quote(name)}${fileType ? ` (${fileType})` : ''}${threat && threat !== name ? ` ${threat}` : ''}` +
+    `${sha ? ` sha256 ${shortSha(sha)}` : ''}, ${verb} ${src ?? '?'} → ${dst ?? '?'}` +
+    `${disposition ? `, ${disposition}` : ''}${action ? `, ${action}` : ''}${score ? `, threat score ${score}` : ''}`;
+  const obs = base(record, 'file', isMalware ? (blocked ? 3 : 1) : 5, summary);
+  obs.src = src;
+  obs.dst = dst;
+  obs.connectionKey = connectionKeyOf(record);
+  if (!isMalware) return obs;
+  if (blocked) {
+    obs.context = true;
+    return obs;
+  }
+  // The receiver of a download is the destination; an upload is sent by the infected source.
+  const host = direction === 2 ? src ?? dst : victimOf(dst, src, 'a');
+  if (!host) return obs;
+  obs.indicator = {
+    host,
+    kind: 'file-malware',
+    strength: Strength.fileMalware,
+    description: `malware file ${quote(name)}${threat && threat !== name ? ` (${threat})` : ''}${sha ? ` sha256 ${shortSha(sha)}` : ''} transferred ${src ?? '?'} → ${dst ?? '?'} with action ${action ?? 'unknown'} (not blocked)`,
+  };
+  return obs;
+}
+
+function observeMalware(record: EStreamerRecord, names: Names): Observation {
+  const f = record.fields;
+  const src = ip(f, 'sourceIpAddress');
+  const dst = ip(f, 'destinationIpAddress');
+  const typeId = num(f, 'eventTypeId');
+  const typeName = ampTypeName(typeId, pick(names, 'malware_event_type', 'eventType', 'eventTypeId', 'type'));
+  const subtypeName = pick(names, 'subtype', 'eventSubtype', 'eventSubtypeId');
+  const verdict = ampVerdictOf(typeName, subtypeName, num(f, 'eventSubtypeId'));
+  const detection = str(f, 'detectionName') ?? pick(names, 'detection');
+  const fileName = str(f, 'fileName');
+  const filePath = str(f, 'filePath');
+  const sha = sha256Of(record, 'fileShaHash');
+  const agentUser = str(f, 'user');
+  const actionId = num(f, 'action');
+  const action = pick(names, 'file_action', 'action') ?? (actionId !== undefined ? FILE_ACTION_NAMES[actionId] : undefined);
+  const where = filePath ? `${filePath}${fileName && !filePath.endsWith(fileName) ? `/${fileName}` : ''}` : fileName;
+  const summary =
+    `AMP: ${typeName ?? `event type ${typeId ?? '?'}`}${subtypeName ? ` (${subtypeName})` : ''}` +
+    `${detection ? ` ${detection}` : ''}${where ? ` in ${quote(where)}` : ''}${sha ? ` sha256 ${shortSha(sha)}` : ''}` +
+    `${src || dst ? ` ${src ?? '?'} → ${dst ?? '?'}` : ''}${agentUser ? `, user ${agentUser}` : ''}`;
+  const strong = verdict === 'executed' || verdict === 'dropper' || verdict === 'botnet' || verdict === 'compromise';
+  const networkTransfer = typeId === 1 || typeId === 2 || /network file transfer/i.test(typeName ?? '');
+  const blocked = networkTransfer && fileActionBlocked(actionId, action);
+  const obs = base(record, 'file', strong ? 1 : verdict === 'detected' && !blocked ? 2 : 3, summary);
+  obs.src = src;
+  obs.dst = dst;
+  obs.connectionKey = connectionKeyOf(record);
+  // An endpoint event names one host (usually in the destination field); a network transfer
+  // lands on its receiver.
+  const host = src && dst ? victimOf(dst, src, 'a') : dst ?? src;
+  if (host && agentUser && !PLACEHOLDER_USERS.test(agentUser)) obs.facts.push({ ip: host, user: agentUser });
+  if (!host || verdict === 'contained' || verdict === 'other' || blocked) {
+    if (verdict === 'contained' || blocked) obs.context = true;
+    return obs;
+  }
+  obs.indicator = {
+    host,
+    kind: strong ? `amp-${verdict}` : 'amp-malware',
+    strength: strong ? Strength.ampExecuted : Strength.ampDetected,
+    description: `AMP '${typeName}'${detection ? ` ${detection}` : ''}${where ? ` in ${quote(where)}` : ''}${sha ? ` sha256 ${shortSha(sha)}` : ''}`,
+  };
+  return obs;
+}
+
+/** The host a discovery-shaped record (discovery header) is about. */
+function discoveryHost(record: EStreamerRecord): string | undefined {
+  const f = record.fields;
+  return ip(f, 'ipv6Address', 'ipAddress', 'hostIpAddress', 'ipv4Address', 'legacyIpAddress', 'ip', 'address');
+}
+
+function observeIoc(record: EStreamerRecord, names: Names): Observation {
+  const f = record.fields;
+  const host = discoveryHost(record);
+  const iocId = num(f, 'iocId', 'value', 'iocNumber', 'id');
+  const category = pick(names, 'iocCategory', 'ioc_category', 'category');
+  const eventType = pick(names, 'iocEventType', 'ioc_event_type', 'eventType', 'ioc');
+  const iocName = [eventType, category ? `(${category})` : undefined].filter(Boolean).join(' ') || `IOC ${iocId ?? '?'}`;
+  const obs = base(record, 'ioc', 1, `IOC set: ${iocName}`);
+  obs.src = host;
+  const hostMac = mac(f, 'macAddress', 'mac');
+  if (host) obs.facts.push({ ip: host, mac: hostMac });
+  const firstSeen = num(f, 'firstSeen');
+  if (firstSeen) {
+    const device = num(f, 'firstDeviceId');
+    const connSecond = num(f, 'firstConnectionTime', 'firstConnectionTimestamp');
+    const trigger: IocTrigger = {
+      firstSeenMs: firstSeen * 1000,
+      lastSeenMs: (num(f, 'lastSeen') ?? 0) * 1000 || undefined,
+      eventId: num(f, 'firstEventId'),
+      deviceId: device,
+    };
+    if (device !== undefined && connSecond) {
+      trigger.connectionKey = `${device}/${num(f, 'firstInstanceId') ?? 0}/${connSecond}/${num(f, 'firstConnectionCounter') ?? 0}`;
+    }
+    obs.iocTrigger = trigger;
+  }
+  if (host) {
+    obs.indicator = { host, kind: 'ioc-tag', strength: Strength.iocTag, description: `IOC '${iocName}' set by the FMC` };
+  }
+  return obs;
+}
+
+function observeUser(record: EStreamerRecord, names: Names): Observation {
+  const f = record.fields;
+  const host = ip(f, 'ipv6Address', 'ipv4Address') ?? discoveryHost(record);
+  const user = str(f, 'username', 'userName') ?? pick(names, 'user', 'username', 'userId');
+  const domain = str(f, 'domain');
+  const verbs: Record<number, string> = { 92: 'User dropped', 93: 'User removed', 94: 'New user', 95: 'User login', 170: 'VPN login', 171: 'VPN logoff' };
+  const who = `${user ?? 'unknown user'}${domain ? ` (${domain})` : ''}`;
+  const obs = base(record, 'user', 5, `${verbs[record.recordType] ?? 'User event'}: ${who}${host ? ` on ${host}` : ''}`);
+  obs.src = host;
+  if (host && user && !PLACEHOLDER_USERS.test(user) && record.recordType !== 92 && record.recordType !== 93) obs.facts.push({ ip: host, user });
+  return obs;
+}
+
+/** Discovery event names for the (type, subtype) pairs an analyst cares about (RECORDS.md §1.8). */
+const DISCOVERY_NAMES: Record<number, string> = {
+  10: 'New host',
+  11: 'New TCP server',
+  12: 'New UDP server',
+  13: 'New network protocol',
+  14: 'New transport protocol',
+  15: 'New client application',
+  16: 'TCP server update',
+  17: 'UDP server update',
+  18: 'OS update',
+  19: 'Host timeout',
+  20: 'IP reused',
+  21: 'Host deleted',
+  22: 'Hops change',
+  27: 'MAC change',
+  28: 'Additional MAC',
+  29: 'Host IP changed',
+  35: 'Client application timeout',
+  42: 'NetBIOS name change',
+  45: 'Banner update',
+  101: 'New OS',
+  107: 'Client application update',
+};
+
+function observeDiscovery(record: EStreamerRecord, names: Names): Observation | undefined {
+  const f = record.fields;
+  const host = discoveryHost(record);
+  if (!host) return undefined;
+  const what = DISCOVERY_NAMES[record.recordType] ?? record.name ?? `discovery ${record.recordType}`;
+  const facts: HostFacts = { ip: host, mac: mac(f, 'macAddress', 'mac', 'address') };
+  const details: string[] = [];
+  const netbios = record.recordType === 10 || record.recordType === 42 ? str(f, 'netbios', 'netbiosName', 'name', 'value') : undefined;
+  if (netbios) {
+    facts.netbios = netbios;
+    details.push(`NetBIOS ${netbios}`);
+  }
+  if (record.recordType === 101 || record.recordType === 18) {
+    const os = pick(names, 'os', 'osName', 'operatingSystem', 'fingerprint', 'uuid');
+    if (os) {
+      facts.os = os;
+      details.push(os);
+    }
+  }
+  if (record.recordType === 11 || record.recordType === 12 || record.recordType === 16 || record.recordType === 17) {
+    const port = num(f, 'port');
+    const app = pick(names, 'application', 'app_proto', 'applicationId');
+    details.push([port !== undefined ? `port ${port}` : undefined, app].filter(Boolean).join(' '));
+  }
+  if (record.recordType === 15 || record.recordType === 107) {
+    const client = pick(names, 'client_app', 'clientApplication', 'client', 'id');
+    const version = str(f, 'version');
+    details.push([client ?? `client ${num(f, 'id') ?? '?'}`, version].filter(Boolean).join(' '));
+  }
+  const obs = base(record, 'discovery', 5, `${what}${details.length ? `: ${details.filter(Boolean).join(', ')}` : ''} (${host})`);
+  obs.src = host;
+  obs.facts.push(facts);
+  return obs;
+}

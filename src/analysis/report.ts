@@ -1,0 +1,123 @@
+/**
+ * The two renderings of an analysis: the JSON document tools read (`estreamer analyze --json`,
+ * shape in docs/analysis.md) and the chronology text an analyst reads in a terminal.
+ */
+import * as path from 'node:path';
+import type { AnalysisReport, HostSummary, HostTimeline, TimelineEvent } from '../common/timeline';
+import type { Analyzer, TimelineOptions } from './analyzer';
+
+export interface HostReport extends HostSummary {
+  window?: HostTimeline['window'];
+  timeline: TimelineEvent[];
+}
+
+export interface AnalysisJson extends Omit<AnalysisReport, 'hosts'> {
+  /** The window each timeline covers around its host's first indicator. */
+  window: { beforeHours: number; afterHours: number | null };
+  hosts: HostReport[];
+}
+
+export function reportJson(analyzer: Analyzer, opts: TimelineOptions & { beforeMs: number }): AnalysisJson {
+  const report = analyzer.report();
+  return {
+    generatedAt: report.generatedAt,
+    recordsRead: report.recordsRead,
+    window: { beforeHours: opts.beforeMs / 3_600_000, afterHours: opts.afterMs === undefined ? null : opts.afterMs / 3_600_000 },
+    hosts: report.hosts.map((h) => {
+      const t = analyzer.timeline(h.ip, opts);
+      return { ...h, window: t?.window, timeline: t?.events ?? [] };
+    }),
+  };
+}
+
+export interface TextOptions extends TimelineOptions {
+  /** Most timeline rows printed per host (0 = all). */
+  limit: number;
+  /** Also print a line per clean host. */
+  all: boolean;
+  color: boolean;
+  /** Paths shown relative to this folder. */
+  cwd: string;
+}
+
+const LANE_LABEL: Record<string, string> = {
+  ioc: 'IOC',
+  intrusion: 'intrusion',
+  file: 'file/malware',
+  connection: 'connection',
+  user: 'user',
+  discovery: 'discovery',
+};
+
+/** The chronology, compromised hosts first: what the DevNet script printed, plus window, links and reasons. */
+export function renderText(analyzer: Analyzer, opts: TextOptions): string {
+  const paint = (code: string, s: string): string => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const hosts = analyzer.hosts();
+  const count = (v: string): number => hosts.filter((h) => h.verdict === v).length;
+  const out: string[] = [];
+  out.push(
+    `${analyzer.recordsRead} records, ${hosts.length} hosts: ` +
+      `${paint('1;31', `${count('compromised')} compromised`)}, ${paint('33', `${count('suspicious')} suspicious`)}, ${count('clean')} clean`,
+  );
+  const shown = hosts.filter((h) => h.verdict !== 'clean');
+  if (!shown.length) out.push('', 'No host shows an indicator of compromise.');
+  for (const h of shown) {
+    out.push('');
+    const label = h.verdict === 'compromised' ? paint('1;31', 'COMPROMISED') : paint('1;33', 'SUSPICIOUS');
+    const identity = [...h.netbiosNames, ...h.macs, ...h.os, ...(h.users.length ? [`user ${h.users.join(', ')}`] : [])];
+    out.push(`${label} ${paint('1', h.ip)}${identity.length ? `  (${identity.join('; ')})` : ''}  score ${h.score}`);
+    if (h.firstIndicator) {
+      const fi = h.firstIndicator;
+      out.push(`  First sign ${fi.time.slice(0, 19).replace('T', ' ')}Z: ${fi.description}  [${rel(fi.file, opts.cwd)}:${fi.line}]`);
+    }
+    out.push('  Why:');
+    for (const r of h.reasons) out.push(`    - ${r}`);
+    const t = analyzer.timeline(h.ip, opts);
+    if (!t) continue;
+    const before = (opts.beforeMs ?? 24 * 3_600_000) / 3_600_000;
+    out.push(`  Timeline ${t.window.from.slice(0, 19)}Z … ${t.window.to.slice(0, 19)}Z (${before} h before the first sign; ${t.events.length} events):`);
+    out.push(...timelineRows(t, opts, paint));
+  }
+  if (opts.all) {
+    const clean = hosts.filter((h) => h.verdict === 'clean');
+    if (clean.length) out.push('', 'Clean hosts:');
+    for (const h of clean) out.push(`  ${h.ip.padEnd(16)} ${h.eventCount} events${h.reasons.length > 1 ? `; ${h.reasons.slice(1).join('; ')}` : ''}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+function timelineRows(t: HostTimeline, opts: TextOptions, paint: (code: string, s: string) => string): string[] {
+  const rows: string[] = [];
+  const refOf = new Map(t.events.map((e) => [e.id, e.ref]));
+  const position = new Map(t.events.map((e, i) => [e, i]));
+  const events = opts.limit > 0 && t.events.length > opts.limit ? pickRows(t.events, opts.limit) : t.events;
+  let previous: TimelineEvent | undefined;
+  for (const e of events) {
+    if (previous && position.get(e) !== (position.get(previous) ?? 0) + 1) rows.push(paint('2', '      …'));
+    previous = e;
+    const mark = e.indicatorKind ? paint('1;31', '!') : ' ';
+    const sev = e.severity <= 2 ? paint(e.severity === 1 ? '31' : '33', e.summary) : e.summary;
+    const links = e.links.length
+      ? paint('2', `  ↔ ${e.links.map((l) => refOf.get(l)).filter((r): r is NonNullable<typeof r> => !!r).map((r) => `:${r.line}`).join(' ')}`)
+      : '';
+    rows.push(`    ${mark} ${e.time.replace('T', ' ')} ${LANE_LABEL[e.lane].padEnd(12)} ${sev}  [${rel(e.ref.file, opts.cwd)}:${e.ref.line}]${links}`);
+  }
+  if (events.length < t.events.length) rows.push(paint('2', `      (${t.events.length - events.length} quieter events not shown; --limit 0 prints all)`));
+  return rows;
+}
+
+/** Keeps every indicator and severe event, then fills up with the events nearest the first indicator. */
+function pickRows(events: TimelineEvent[], limit: number): TimelineEvent[] {
+  const keep = new Set<TimelineEvent>(events.filter((e) => e.indicatorKind || e.severity <= 2 || e.lane === 'ioc').slice(0, limit));
+  const firstIdx = Math.max(0, events.findIndex((e) => e.indicatorKind));
+  for (let d = 0; keep.size < limit && d < events.length; d++) {
+    if (events[firstIdx + d]) keep.add(events[firstIdx + d]);
+    if (keep.size < limit && d > 0 && events[firstIdx - d]) keep.add(events[firstIdx - d]);
+  }
+  return events.filter((e) => keep.has(e));
+}
+
+function rel(file: string, cwd: string): string {
+  const r = path.relative(cwd, file);
+  return r && !r.startsWith('..') && r.length < file.length ? r : file;
+}
