@@ -1,0 +1,161 @@
+/** Text forms of the wire's address-like values (RECORDS.md §1.7), both directions. */
+
+const HEX: string[] = [];
+for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
+
+/** 16 bytes → IP text: IPv4-mapped (::ffff:a.b.c.d) as plain IPv4, the rest as RFC 5952 IPv6. */
+export function formatIp6(b: Uint8Array, at: number): string {
+  if (
+    b[at + 10] === 0xff &&
+    b[at + 11] === 0xff &&
+    (b[at] | b[at + 1] | b[at + 2] | b[at + 3] | b[at + 4] | b[at + 5] | b[at + 6] | b[at + 7] | b[at + 8] | b[at + 9]) === 0
+  ) {
+    return `${b[at + 12]}.${b[at + 13]}.${b[at + 14]}.${b[at + 15]}`;
+  }
+  const words: number[] = new Array(8);
+  for (let i = 0; i < 8; i++) words[i] = (b[at + 2 * i] << 8) | b[at + 2 * i + 1];
+  // Longest run (≥ 2) of zero words becomes "::".
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  if (bestStart < 0) return words.map((w) => w.toString(16)).join(':');
+  const head = words.slice(0, bestStart).map((w) => w.toString(16)).join(':');
+  const tail = words.slice(bestStart + bestLen).map((w) => w.toString(16)).join(':');
+  return `${head}::${tail}`;
+}
+
+export function formatIp4(b: Uint8Array, at: number): string {
+  return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
+}
+
+function parseIp4Into(text: string, out: Uint8Array, at: number): boolean {
+  const parts = text.split('.');
+  if (parts.length !== 4) return false;
+  for (let i = 0; i < 4; i++) {
+    if (!/^\d{1,3}$/.test(parts[i])) return false;
+    const n = Number(parts[i]);
+    if (n > 255) return false;
+    out[at + i] = n;
+  }
+  return true;
+}
+
+/** Writes a 4-byte IPv4 address; false if `text` is not dotted IPv4. */
+export function writeIp4(text: string, out: Uint8Array, at: number): boolean {
+  return parseIp4Into(text, out, at);
+}
+
+/** Writes 16 bytes: IPv4 text becomes IPv4-mapped IPv6, as the FMC sends it. False if not an IP. */
+export function writeIp6(text: string, out: Uint8Array, at: number): boolean {
+  out.fill(0, at, at + 16);
+  if (text.indexOf(':') < 0) {
+    out[at + 10] = 0xff;
+    out[at + 11] = 0xff;
+    return parseIp4Into(text, out, at + 12);
+  }
+  let head = text;
+  let tail = '';
+  const gap = text.indexOf('::');
+  if (gap >= 0) {
+    head = text.slice(0, gap);
+    tail = text.slice(gap + 2);
+    if (tail.includes('::')) return false;
+  }
+  const words = (s: string): string[] => (s === '' ? [] : s.split(':'));
+  const headWords = words(head);
+  const tailWords = words(tail);
+  const expand = (list: string[]): number[] | undefined => {
+    const out: number[] = [];
+    for (let i = 0; i < list.length; i++) {
+      const w = list[i];
+      if (w.includes('.')) {
+        if (i !== list.length - 1) return undefined;
+        const four = new Uint8Array(4);
+        if (!parseIp4Into(w, four, 0)) return undefined;
+        out.push(four[0], four[1], four[2], four[3]);
+      } else {
+        if (!/^[0-9a-fA-F]{1,4}$/.test(w)) return undefined;
+        const n = parseInt(w, 16);
+        out.push(n >> 8, n & 0xff);
+      }
+    }
+    return out;
+  };
+  const h = expand(headWords);
+  const t = expand(tailWords);
+  if (!h || !t) return false;
+  if (gap < 0 && h.length !== 16) return false;
+  if (gap >= 0 && h.length + t.length > 14) return false;
+  out.set(h, at);
+  out.set(t, at + 16 - t.length);
+  return true;
+}
+
+/** 16 raw bytes → 8-4-4-4-12 lowercase, in byte order. */
+export function formatUuid(b: Uint8Array, at: number): string {
+  return (
+    HEX[b[at]] + HEX[b[at + 1]] + HEX[b[at + 2]] + HEX[b[at + 3]] + '-' +
+    HEX[b[at + 4]] + HEX[b[at + 5]] + '-' +
+    HEX[b[at + 6]] + HEX[b[at + 7]] + '-' +
+    HEX[b[at + 8]] + HEX[b[at + 9]] + '-' +
+    HEX[b[at + 10]] + HEX[b[at + 11]] + HEX[b[at + 12]] + HEX[b[at + 13]] + HEX[b[at + 14]] + HEX[b[at + 15]]
+  );
+}
+
+export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+function hexNibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** Writes `length` bytes from hex text, skipping `separator` characters; false on bad input. */
+export function writeHexDigits(text: string, out: Uint8Array, at: number, length: number, separator = ''): boolean {
+  let n = 0;
+  let high = -1;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (separator && text[i] === separator) continue;
+    const v = hexNibble(ch);
+    if (v < 0) return false;
+    if (high < 0) high = v;
+    else {
+      if (n >= length) return false;
+      out[at + n++] = (high << 4) | v;
+      high = -1;
+    }
+  }
+  return n === length && high < 0;
+}
+
+export function writeUuid(text: string, out: Uint8Array, at: number): boolean {
+  return text.length === 36 && writeHexDigits(text, out, at, 16, '-');
+}
+
+export function formatMac(b: Uint8Array, at: number): string {
+  return `${HEX[b[at]]}:${HEX[b[at + 1]]}:${HEX[b[at + 2]]}:${HEX[b[at + 3]]}:${HEX[b[at + 4]]}:${HEX[b[at + 5]]}`;
+}
+
+export function writeMac(text: string, out: Uint8Array, at: number): boolean {
+  return text.length === 17 && writeHexDigits(text, out, at, 6, ':');
+}
+
+export function formatHex(b: Uint8Array, at: number, length: number): string {
+  let s = '';
+  for (let i = at; i < at + length; i++) s += HEX[b[i]];
+  return s;
+}
