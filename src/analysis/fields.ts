@@ -52,7 +52,12 @@ export function hex(bytes: Uint8Array): string {
 
 /** An IP in display form: IPv4 and IPv4-mapped IPv6 as dotted quads, IPv6 compressed. */
 export function ip(fields: Fields, ...names: string[]): string | undefined {
-  return normalizeIp(field(fields, ...names));
+  // Each name separately: an all-zero IPv6 field (IPv4 host) must not hide the IPv4 one.
+  for (const n of names) {
+    const v = normalizeIp(field(fields, n));
+    if (v) return v;
+  }
+  return undefined;
 }
 
 export function normalizeIp(v: FieldValue | undefined): string | undefined {

@@ -1,0 +1,182 @@
+/**
+ * Builders for decoded records as the codec hands them to the analysis: real EStreamerRecord
+ * values with eNcore field names (RECORDS.md §3), for the record types whose layouts the tests
+ * need before the codec can encode them.
+ */
+import type { EStreamerRecord, Fields, RecordFamily } from '../../../src/protocol/types';
+
+export const T0 = Date.UTC(2026, 11, 3, 10, 0, 0) / 1000; // 2026-12-03T10:00:00Z, in seconds
+
+function record(recordType: number, family: RecordFamily, name: string, fields: Fields): EStreamerRecord {
+  return { recordType, typeWord: recordType, domainId: 0, name, family, fields, raw: new Uint8Array(0), status: 'ok' };
+}
+
+export interface Conn {
+  device?: number;
+  instance?: number;
+  second?: number;
+  counter?: number;
+}
+
+export function intrusion(o: {
+  src: string;
+  dst: string;
+  at: number;
+  impact: number;
+  blocked?: number;
+  eventId?: number;
+  sid?: number;
+  conn?: Conn;
+  dport?: number;
+}): EStreamerRecord {
+  return record(400, 'intrusion', 'Intrusion Event', {
+    blockType: 85,
+    deviceId: o.conn?.device ?? 1,
+    eventId: o.eventId ?? 1,
+    eventSecond: o.at,
+    eventMicrosecond: 250000,
+    ruleId: o.sid ?? 2001219,
+    generatorId: 1,
+    ruleRevision: 3,
+    classificationId: 5,
+    priorityId: 1,
+    sourceIpAddress: o.src,
+    destinationIpAddress: o.dst,
+    sourcePortOrIcmpType: 51234,
+    destinationPortOrIcmpType: o.dport ?? 80,
+    ipProtocolId: 6,
+    impactFlags: 0,
+    impact: o.impact,
+    blocked: o.blocked ?? 0,
+    connectionTimestamp: o.conn?.second ?? 0,
+    connectionInstanceId: o.conn?.instance ?? 0,
+    connectionCounter: o.conn?.counter ?? 0,
+  });
+}
+
+export function connection(o: {
+  src: string;
+  dst: string;
+  at: number;
+  conn?: Conn;
+  siSide?: number;
+  action?: number;
+  dport?: number;
+  url?: string;
+}): EStreamerRecord {
+  return record(71, 'connection', 'Connection Statistics', {
+    blockType: 160,
+    deviceId: o.conn?.device ?? 1,
+    initiatorIpAddress: o.src,
+    responderIpAddress: o.dst,
+    ruleAction: o.action ?? 2,
+    ruleReason: 0,
+    initiatorPort: 49152,
+    responderPort: o.dport ?? 443,
+    protocol: 6,
+    instanceId: o.conn?.instance ?? 3,
+    connectionCounter: o.conn?.counter ?? 98,
+    firstPacketTimestamp: o.conn?.second ?? o.at,
+    lastPacketTimestamp: (o.conn?.second ?? o.at) + 5,
+    initiatorTransmittedBytes: 1687n,
+    responderTransmittedBytes: 4492n,
+    clientUrl: o.url ?? '',
+    securityIntelligenceSourceDestination: o.siSide ?? 0,
+  });
+}
+
+export function fileEvent(o: {
+  src: string;
+  dst: string;
+  at: number;
+  action: number;
+  disposition?: number;
+  recordType?: 500 | 502;
+  name?: string;
+  conn?: Conn;
+}): EStreamerRecord {
+  return record(o.recordType ?? 502, o.recordType === 500 ? 'file' : 'file-malware', 'File Malware Event', {
+    blockType: 56,
+    deviceId: o.conn?.device ?? 1,
+    connectionInstance: o.conn?.instance ?? 0,
+    connectionCounter: o.conn?.counter ?? 0,
+    connectionTimestamp: o.conn?.second ?? 0,
+    fileEventTimestamp: o.at,
+    sourceIpAddress: o.src,
+    destinationIpAddress: o.dst,
+    disposition: o.disposition ?? 3,
+    threatScore: 90,
+    action: o.action,
+    shaHash: '0611b40b3c6a1bd8e04c9c10ab1ee7ca2af1ec62bb2ec19e3f6f0a1db3dffc01',
+    fileTypeId: 9,
+    fileName: o.name ?? 'invoice.pdf.exe',
+    direction: 1,
+  });
+}
+
+export function malware(o: { host: string; at: number; eventTypeId: number; subtype?: number; detection?: string }): EStreamerRecord {
+  return record(125, 'malware', 'Malware Event', {
+    blockType: 80,
+    malwareEventTimestamp: o.at,
+    eventTypeId: o.eventTypeId,
+    eventSubtypeId: o.subtype ?? 1,
+    detectorId: 1,
+    detectionName: o.detection ?? 'W32.Zbot:Gen',
+    user: 'alice',
+    fileName: 'dropper.exe',
+    filePath: 'C:\\Users\\alice\\Downloads',
+    fileShaHash: 'aa'.repeat(32),
+    deviceId: 0,
+    sourceIpAddress: '::',
+    destinationIpAddress: o.host,
+  });
+}
+
+export function discoveryHeader(ip: string, at: number, type: number, subtype: number, mac = '00:00:00:00:00:00'): Fields {
+  const v6 = ip.includes(':');
+  return {
+    deviceId: 1,
+    ipAddress: v6 ? '0.0.0.0' : ip,
+    macAddress: mac,
+    hasIpv6: v6 ? 1 : 0,
+    eventSecond: at,
+    eventMicrosecond: 0,
+    eventType: type,
+    eventSubtype: subtype,
+    ...(v6 ? { ipv6Address: ip } : {}),
+  };
+}
+
+export function iocSet(o: { host: string; at: number; iocId: number; firstSeen?: number }): EStreamerRecord {
+  const fields: Fields = { ...discoveryHeader(o.host, o.at, 1008, 1), blockType: 7, value: o.iocId };
+  if (o.firstSeen) Object.assign(fields, { firstSeen: o.firstSeen, firstDeviceId: 1, firstEventId: 7 });
+  return record(160, 'ioc', 'Host IOC Set', fields);
+}
+
+export function newHost(o: { host: string; at: number; mac?: string; netbios?: string }): EStreamerRecord {
+  return record(10, 'discovery', 'New Host', {
+    ...discoveryHeader(o.host, o.at, 1000, 1, o.mac),
+    blockType: 139,
+    netbios: o.netbios ?? '',
+  });
+}
+
+export function newOs(o: { host: string; at: number }): EStreamerRecord {
+  return record(101, 'discovery', 'New OS', { ...discoveryHeader(o.host, o.at, 1000, 8), blockType: 130, uuid: '5ce40d9c-0000-0000-0000-000000000000' });
+}
+
+export function userLogin(o: { host: string; at: number; user: string }): EStreamerRecord {
+  return record(95, 'user', 'User Login', {
+    ...discoveryHeader(o.host, o.at, 1004, 2),
+    blockType: 167,
+    timestamp: o.at,
+    ipv4Address: o.host.includes(':') ? '0.0.0.0' : o.host,
+    username: o.user,
+    domain: 'CORP',
+    ipv6Address: o.host.includes(':') ? o.host : '::',
+  });
+}
+
+export function metadata(recordType: number): EStreamerRecord {
+  return record(recordType, 'metadata', 'metadata', { id: 1, name: 'x' });
+}
