@@ -28,7 +28,7 @@ export class ClientError extends Error {
 
   /** Whether reconnecting might help ('rejected' is retried a few times, then treated as auth). */
   get retryable(): boolean {
-    return !(this.kind === 'auth' || this.kind === 'config' || this.kind === 'server-untrusted');
+    return !(this.kind === 'auth' || this.kind === 'config' || this.kind === 'server-untrusted' || this.kind === 'sink');
   }
 }
 
