@@ -3,7 +3,7 @@
  * severe, a one-line summary with names resolved, its connection key, and whether (and for which
  * host) it is an indicator of compromise. Pure function of (record, names).
  */
-import type { EStreamerRecord } from '../protocol/types';
+import type { EStreamerRecord, Fields } from '../protocol/types';
 import type { Lane, Severity } from '../common/timeline';
 import { connectionKeyOf, eventTimeMs, field, hex, ip, isInternal, mac, num, str } from './fields';
 import {
@@ -433,10 +433,35 @@ function observeMalware(record: EStreamerRecord, names: Names): Observation {
   return obs;
 }
 
-/** The host a discovery-shaped record (discovery header) is about. */
+/** The host a discovery-shaped record is about: its discovery header's address first. */
 function discoveryHost(record: EStreamerRecord): string | undefined {
-  const f = record.fields;
-  return ip(f, 'ipv6Address', 'ipAddress', 'hostIpAddress', 'ipv4Address', 'legacyIpAddress', 'ip', 'address');
+  const header = record.fields.discoveryHeader;
+  if (header && typeof header === 'object' && !Array.isArray(header) && !(header instanceof Uint8Array)) {
+    const fromHeader = ip(header, 'ipv6Address', 'legacyIpAddress', 'ipAddress');
+    if (fromHeader) return fromHeader;
+  }
+  return ip(record.fields, 'ipv6Address', 'legacyIpAddress', 'ipAddress', 'hostIpAddress', 'ipv4Address');
+}
+
+/** MAC addresses a discovery record names: the header's, a MAC block's, a host profile's list. */
+function discoveryMacs(record: EStreamerRecord): string[] {
+  const out: string[] = [];
+  const header = record.fields.discoveryHeader;
+  if (header && typeof header === 'object' && !Array.isArray(header) && !(header instanceof Uint8Array)) {
+    const m = mac(header, 'macAddress');
+    if (m) out.push(m);
+  }
+  const own = mac(record.fields, 'macAddress', 'address');
+  if (own && !out.includes(own)) out.push(own);
+  const list = record.fields.hostMacAddress;
+  if (Array.isArray(list)) {
+    for (const item of list) {
+      if (!item || typeof item !== 'object' || Array.isArray(item) || item instanceof Uint8Array) continue;
+      const m = mac(item as Fields, 'address');
+      if (m && !out.includes(m)) out.push(m);
+    }
+  }
+  return out;
 }
 
 function observeIoc(record: EStreamerRecord, names: Names): Observation {
@@ -448,8 +473,7 @@ function observeIoc(record: EStreamerRecord, names: Names): Observation {
   const iocName = [eventType, category ? `(${category})` : undefined].filter(Boolean).join(' ') || `IOC ${iocId ?? '?'}`;
   const obs = base(record, 'ioc', 1, `IOC set: ${iocName}`);
   obs.src = host;
-  const hostMac = mac(f, 'macAddress', 'mac');
-  if (host) obs.facts.push({ ip: host, mac: hostMac });
+  if (host) for (const m of discoveryMacs(record)) obs.facts.push({ ip: host, mac: m });
   const firstSeen = num(f, 'firstSeen');
   if (firstSeen) {
     const device = num(f, 'firstDeviceId');
@@ -513,8 +537,10 @@ function observeDiscovery(record: EStreamerRecord, names: Names): Observation | 
   const f = record.fields;
   const host = discoveryHost(record);
   if (!host) return undefined;
+  const macs: string[] = [];
   const what = DISCOVERY_NAMES[record.recordType] ?? record.name ?? `discovery ${record.recordType}`;
-  const facts: HostFacts = { ip: host, mac: mac(f, 'macAddress', 'mac', 'address') };
+  const facts: HostFacts = { ip: host };
+  for (const m of discoveryMacs(record)) macs.push(m);
   const details: string[] = [];
   const netbios = record.recordType === 10 || record.recordType === 42 ? str(f, 'netbios', 'netbiosName', 'name', 'value') : undefined;
   if (netbios) {
@@ -540,6 +566,6 @@ function observeDiscovery(record: EStreamerRecord, names: Names): Observation | 
   }
   const obs = base(record, 'discovery', 5, `${what}${details.length ? `: ${details.filter(Boolean).join(', ')}` : ''} (${host})`);
   obs.src = host;
-  obs.facts.push(facts);
+  obs.facts.push(facts, ...macs.map((m) => ({ ip: host, mac: m })));
   return obs;
 }

@@ -1,14 +1,18 @@
 /**
- * Builders for decoded records as the codec hands them to the analysis: real EStreamerRecord
- * values with eNcore field names (RECORDS.md §3), for the record types whose layouts the tests
- * need before the codec can encode them.
+ * Builders for the records the analysis reads. Each goes through the real codec (encodeRecord,
+ * then decodeRecord), so the analysis sees exactly the field names and value forms the stream
+ * delivers; a field the layouts do not know would be dropped and the test would notice.
  */
-import type { EStreamerRecord, Fields, RecordFamily } from '../../../src/protocol/types';
+import { decodeRecord, encodeRecord } from '../../../src/protocol/records';
+import type { EStreamerRecord, Fields } from '../../../src/protocol/types';
 
 export const T0 = Date.UTC(2026, 11, 3, 10, 0, 0) / 1000; // 2026-12-03T10:00:00Z, in seconds
 
-function record(recordType: number, family: RecordFamily, name: string, fields: Fields): EStreamerRecord {
-  return { recordType, typeWord: recordType, domainId: 0, name, family, fields, raw: new Uint8Array(0), status: 'ok' };
+function record(recordType: number, fields: Fields): EStreamerRecord {
+  const { blockType, ...rest } = fields;
+  const decoded = decodeRecord(encodeRecord({ recordType, archiveTimestamp: T0, blockType: blockType as number | undefined, fields: rest }));
+  if (decoded.status !== 'ok') throw new Error(`test record ${recordType} did not round-trip: ${decoded.reason}`);
+  return decoded;
 }
 
 export interface Conn {
@@ -29,7 +33,7 @@ export function intrusion(o: {
   conn?: Conn;
   dport?: number;
 }): EStreamerRecord {
-  return record(400, 'intrusion', 'Intrusion Event', {
+  return record(400, {
     blockType: 85,
     deviceId: o.conn?.device ?? 1,
     eventId: o.eventId ?? 1,
@@ -64,7 +68,7 @@ export function connection(o: {
   dport?: number;
   url?: string;
 }): EStreamerRecord {
-  return record(71, 'connection', 'Connection Statistics', {
+  return record(71, {
     blockType: 160,
     deviceId: o.conn?.device ?? 1,
     initiatorIpAddress: o.src,
@@ -95,8 +99,8 @@ export function fileEvent(o: {
   name?: string;
   conn?: Conn;
 }): EStreamerRecord {
-  return record(o.recordType ?? 502, o.recordType === 500 ? 'file' : 'file-malware', 'File Malware Event', {
-    blockType: 56,
+  return record(o.recordType ?? 502, {
+    blockType: 79,
     deviceId: o.conn?.device ?? 1,
     connectionInstance: o.conn?.instance ?? 0,
     connectionCounter: o.conn?.counter ?? 0,
@@ -115,7 +119,7 @@ export function fileEvent(o: {
 }
 
 export function malware(o: { host: string; at: number; eventTypeId: number; subtype?: number; detection?: string }): EStreamerRecord {
-  return record(125, 'malware', 'Malware Event', {
+  return record(125, {
     blockType: 80,
     malwareEventTimestamp: o.at,
     eventTypeId: o.eventTypeId,
@@ -135,38 +139,41 @@ export function malware(o: { host: string; at: number; eventTypeId: number; subt
 export function discoveryHeader(ip: string, at: number, type: number, subtype: number, mac = '00:00:00:00:00:00'): Fields {
   const v6 = ip.includes(':');
   return {
-    deviceId: 1,
-    ipAddress: v6 ? '0.0.0.0' : ip,
-    macAddress: mac,
-    hasIpv6: v6 ? 1 : 0,
-    eventSecond: at,
-    eventMicrosecond: 0,
-    eventType: type,
-    eventSubtype: subtype,
-    ...(v6 ? { ipv6Address: ip } : {}),
+    discoveryHeader: {
+      deviceId: 1,
+      legacyIpAddress: v6 ? '0.0.0.0' : ip,
+      macAddress: mac,
+      hasIpv6: v6 ? 1 : 0,
+      eventSecond: at,
+      eventMicrosecond: 0,
+      eventType: type,
+      eventSubtype: subtype,
+      ...(v6 ? { ipv6Address: ip } : {}),
+    },
   };
 }
 
 export function iocSet(o: { host: string; at: number; iocId: number; firstSeen?: number }): EStreamerRecord {
-  const fields: Fields = { ...discoveryHeader(o.host, o.at, 1008, 1), blockType: 7, value: o.iocId };
-  if (o.firstSeen) Object.assign(fields, { firstSeen: o.firstSeen, firstDeviceId: 1, firstEventId: 7 });
-  return record(160, 'ioc', 'Host IOC Set', fields);
+  const fields: Fields = { ...discoveryHeader(o.host, o.at, 1008, 1), blockType: 7, iocId: o.iocId };
+  if (o.firstSeen) Object.assign(fields, { blockType: 150, firstSeen: o.firstSeen, firstDeviceId: 1, firstEventId: 7 });
+  return record(160, fields);
 }
 
 export function newHost(o: { host: string; at: number; mac?: string; netbios?: string }): EStreamerRecord {
-  return record(10, 'discovery', 'New Host', {
+  return record(10, {
     ...discoveryHeader(o.host, o.at, 1000, 1, o.mac),
     blockType: 139,
+    ipAddress: o.host,
     netbios: o.netbios ?? '',
   });
 }
 
 export function newOs(o: { host: string; at: number }): EStreamerRecord {
-  return record(101, 'discovery', 'New OS', { ...discoveryHeader(o.host, o.at, 1000, 8), blockType: 130, uuid: '5ce40d9c-0000-0000-0000-000000000000' });
+  return record(101, { ...discoveryHeader(o.host, o.at, 1000, 8), blockType: 130, uuid: '5ce40d9c-0000-0000-0000-000000000000' });
 }
 
 export function userLogin(o: { host: string; at: number; user: string }): EStreamerRecord {
-  return record(95, 'user', 'User Login', {
+  return record(95, {
     ...discoveryHeader(o.host, o.at, 1004, 2),
     blockType: 167,
     timestamp: o.at,
@@ -178,5 +185,5 @@ export function userLogin(o: { host: string; at: number; user: string }): EStrea
 }
 
 export function metadata(recordType: number): EStreamerRecord {
-  return record(recordType, 'metadata', 'metadata', { id: 1, name: 'x' });
+  return record(recordType, { id: 1, name: 'x', description: 'y' });
 }
