@@ -1,0 +1,340 @@
+/**
+ * id → name resolution, fed by the metadata records the FMC sends just before the events that
+ * need them (RECORDS.md §2.2, §4). Persisted per FMC by the client (toJSON/fromJSON).
+ *
+ * names(record) returns resolved names for an event record. Keys (values are display strings;
+ * a key is absent when its id is 0/unknown or no metadata arrived for it):
+ *
+ *   every event  device                 managed device name (123) from deviceId / discoveryHeader.deviceId
+ *   71, 400, 500/502, 125, 112
+ *                ingressZone, egressZone             security zones (115) by uuid
+ *                ingressInterface, egressInterface   interfaces (116) by uuid
+ *                accessControlPolicy                 AC policy (145 by device+uuid, else 145/117 by uuid)
+ *                accessControlRule                   AC rule (119) by (policy uuid, rule id)
+ *                application, clientApplication, webApplication   63 / 55 / 109
+ *                user                                user name (98) by userId
+ *                protocol                            IP protocol name (built in: TCP, UDP, ICMP …)
+ *                sourceCountry, destinationCountry   countries (520); for 71 from initiator/responderCountry
+ *                iocCategory, iocEventType           IOC name (161) by iocNumber / iocId
+ *                sslActualAction, sslFlowStatus      606 / 608
+ *   71           ruleAction (120), urlCategory (121), urlReputation (122), dnsRecordType (320),
+ *                dnsResponseType (321), sinkhole (322), securityIntelligenceSourceDestination (281),
+ *                securityIntelligenceList1/2 (280), sslCipherSuite (602), sslVersion (604),
+ *                sslServerCertificateStatus (605), sslExpectedAction (607), sslUrlCategory (613),
+ *                networkAnalysisPolicy (700)
+ *   400          message (66 by generator:rule), signature "gid:sid:rev" with the rendered SID,
+ *                classification + classificationDescription (67), priority (4),
+ *                intrusionPolicy (118), networkAnalysisPolicy (700), blocked (built in)
+ *   500/502      fileType (510), detection (511 by SHA-256), disposition, speroDisposition,
+ *                fileAction, direction (built in)
+ *   125          malwareEventType (128), malwareEventSubtype (129), detector (130), fileType (131),
+ *                cloud (127), disposition, retroDisposition, fileAction (built in)
+ *   112          correlationPolicy (69), correlationRule (70), priority (4), message (66),
+ *                sourceUser, destinationUser (98), intrusionPolicy (118), securityIntelligence (282),
+ *                sourceOs, destinationOs (54), urlCategory, urlReputation
+ *   110          extraDataType (111)
+ *   101          os (54 by fingerprint uuid)
+ *   94/95/170/171 realm (300 by realmId)
+ */
+import type { EStreamerRecord, FieldValue, Fields } from '../protocol/types';
+import { familyOf } from '../protocol/recordTypes';
+
+type Table = Map<string, Fields>;
+
+/** How each metadata record type is keyed (RECORDS.md §4 "Cache keys eNcore fills"). */
+const KEYS: Record<number, (f: Fields) => string[]> = {};
+function keyed(types: number[], key: (f: Fields) => string[]): void {
+  for (const t of types) KEYS[t] = key;
+}
+const byId = (f: Fields) => [String(f.id)];
+const byUuid = (f: Fields) => [String(f.uuid)];
+keyed([4, 55, 58, 59, 60, 61, 62, 63, 67, 69, 70, 90, 91, 96, 98, 109, 120, 121, 122, 123, 124, 128, 129, 130, 131, 161, 281, 300, 301, 302, 320, 321, 350, 510, 515, 516, 517, 518, 519, 602, 604, 605, 606, 607, 608, 613], byId);
+keyed([54, 115, 116, 117, 118, 127, 132, 282, 322, 530, 600, 700], byUuid);
+keyed([66], (f) => [`${f.generatorId}:${f.ruleId}`]);
+keyed([111], (f) => [String(f.type)]);
+keyed([119], (f) => [`${f.uuid}:${f.id}`]);
+keyed([145, 146, 147], (f) => [`${f.sensorId}:${f.uuid}`, `*:${f.uuid}`]);
+keyed([140], (f) => [`${f.gid}:${f.sid}`]);
+keyed([260], (f) => [`${f.protocol}:${f.type}`]);
+keyed([270], (f) => [`${f.protocol}:${f.type}:${f.code}`]);
+keyed([280], (f) => [`${f.id}:${f.accessControlPolicyUuid}`]);
+keyed([511], (f) => [String(f.shaHash)]);
+keyed([520], (f) => [String(f.countryCode)]);
+keyed([601], (f) => [`${f.revision}:${f.id}`]);
+keyed([614], (f) => [String(f.fingerprintShaHash)]);
+
+const IP_PROTOCOLS: Record<number, string> = { 1: 'ICMP', 2: 'IGMP', 6: 'TCP', 17: 'UDP', 41: 'IPv6', 47: 'GRE', 50: 'ESP', 51: 'AH', 58: 'IPv6-ICMP', 89: 'OSPF', 132: 'SCTP' };
+const BLOCKED: Record<number, string> = { 0: 'No', 1: 'Yes', 2: 'Would', 3: 'Partially Dropped' };
+const DISPOSITIONS: Record<number, string> = { 1: 'Clean', 2: 'Unknown', 3: 'Malware', 4: 'Unavailable', 5: 'Custom Signature' };
+const FILE_ACTIONS: Record<number, string> = {
+  1: 'Detect', 2: 'Block', 3: 'Malware Cloud Lookup', 4: 'Malware Block', 5: 'Malware Whitelist', 6: 'Cloud Lookup Timeout',
+  7: 'Custom Detection', 8: 'Custom Detection Block', 9: 'Archive Block (Depth Exceeded)', 10: 'Archive Block (Encrypted)', 11: 'Archive Block (Failed to Inspect)',
+};
+const DIRECTIONS: Record<number, string> = { 1: 'Download', 2: 'Upload' };
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+/** One name to resolve: from metadata table `table` under the key built from the event's fields. */
+interface Rule {
+  name: string;
+  table: number;
+  key: (f: Fields, device: number) => string | undefined;
+  value: string;
+}
+
+const id = (field: string) => (f: Fields) => {
+  const v = f[field];
+  return typeof v === 'number' && v !== 0 ? String(v) : undefined;
+};
+const uuid = (field: string) => (f: Fields) => {
+  const v = f[field];
+  return typeof v === 'string' && v !== ZERO_UUID ? v : undefined;
+};
+const rule = (name: string, table: number, key: Rule['key'], value = 'name'): Rule => ({ name, table, key, value });
+
+function zonesAndInterfaces(ingressZone: string, egressZone: string, ingressInterface: string, egressInterface: string): Rule[] {
+  return [
+    rule('ingressZone', 115, uuid(ingressZone)),
+    rule('egressZone', 115, uuid(egressZone)),
+    rule('ingressInterface', 116, uuid(ingressInterface)),
+    rule('egressInterface', 116, uuid(egressInterface)),
+  ];
+}
+function apps(): Rule[] {
+  return [rule('application', 63, id('applicationId')), rule('clientApplication', 55, id('clientApplicationId')), rule('webApplication', 109, id('webApplicationId'))];
+}
+function accessControl(policyField: string, ruleField: string): Rule[] {
+  return [
+    rule('accessControlPolicy', 145, (f, device) => (uuid(policyField)(f) ? `${device}:${f[policyField]}` : undefined)),
+    rule('accessControlPolicy', 145, (f) => (uuid(policyField)(f) ? `*:${f[policyField]}` : undefined)),
+    rule('accessControlPolicy', 117, uuid(policyField)),
+    rule('accessControlRule', 119, (f) => (uuid(policyField)(f) && typeof f[ruleField] === 'number' ? `${f[policyField]}:${f[ruleField]}` : undefined)),
+  ];
+}
+function countries(source: string, destination: string): Rule[] {
+  return [rule('sourceCountry', 520, id(source), 'country'), rule('destinationCountry', 520, id(destination), 'country')];
+}
+const ioc = (field: string): Rule[] => [rule('iocCategory', 161, id(field), 'category'), rule('iocEventType', 161, id(field), 'eventType')];
+const ssl = (): Rule[] => [rule('sslActualAction', 606, id('sslActualAction')), rule('sslFlowStatus', 608, id('sslFlowStatus'))];
+
+const RULES: Record<number, Rule[]> = {
+  71: [
+    ...zonesAndInterfaces('ingressZone', 'egressZone', 'ingressInterface', 'egressInterface'),
+    ...accessControl('policyRevision', 'ruleId'),
+    rule('ruleAction', 120, id('ruleAction')),
+    ...apps(),
+    rule('user', 98, id('userId'), 'username'),
+    rule('urlCategory', 121, id('urlCategory')),
+    rule('urlReputation', 122, (f) => String(f.urlReputation ?? 0)),
+    ...countries('initiatorCountry', 'responderCountry'),
+    rule('dnsRecordType', 320, id('dnsRecordType')),
+    rule('dnsResponseType', 321, id('dnsResponseType')),
+    rule('sinkhole', 322, uuid('sinkholeUuid')),
+    rule('securityIntelligenceSourceDestination', 281, id('securityIntelligenceSourceDestination')),
+    rule('securityIntelligenceList1', 280, (f) => (id('securityIntelligenceList1')(f) ? `${f.securityIntelligenceList1}:${f.policyRevision}` : undefined)),
+    rule('securityIntelligenceList2', 280, (f) => (id('securityIntelligenceList2')(f) ? `${f.securityIntelligenceList2}:${f.policyRevision}` : undefined)),
+    ...ioc('iocNumber'),
+    rule('sslCipherSuite', 602, (f) => String(f.sslCipherSuite ?? 0)),
+    rule('sslVersion', 604, (f) => String(f.sslVersion ?? 0)),
+    rule('sslServerCertificateStatus', 605, (f) => String(f.sslServerCertificateStatus ?? 0)),
+    rule('sslActualAction', 606, (f) => String(f.sslActualAction ?? 0)),
+    rule('sslExpectedAction', 607, (f) => String(f.sslExpectedAction ?? 0)),
+    rule('sslFlowStatus', 608, (f) => String(f.sslFlowStatus ?? 0)),
+    rule('sslUrlCategory', 613, id('sslUrlCategory')),
+    rule('networkAnalysisPolicy', 700, uuid('networkAnalysisPolicyRevision')),
+  ],
+  400: [
+    rule('message', 66, (f) => `${f.generatorId}:${f.ruleId}`, 'message'),
+    rule('classification', 67, id('classificationId')),
+    rule('classificationDescription', 67, id('classificationId'), 'description'),
+    rule('priority', 4, id('priorityId')),
+    rule('intrusionPolicy', 118, uuid('policyUuid')),
+    rule('networkAnalysisPolicy', 700, uuid('networkAnalysisPolicyUuid')),
+    ...accessControl('accessControlPolicyUuid', 'accessControlRuleId'),
+    ...apps(),
+    rule('user', 98, id('userId'), 'username'),
+    ...zonesAndInterfaces('securityZoneIngressUuid', 'securityZoneEgressUuid', 'interfaceIngressUuid', 'interfaceEgressUuid'),
+    ...countries('sourceCountry', 'destinationCountry'),
+    ...ioc('iocNumber'),
+    ...ssl(),
+  ],
+  500: [
+    rule('fileType', 510, id('fileTypeId')),
+    rule('detection', 511, (f) => (typeof f.shaHash === 'string' ? f.shaHash : undefined), 'fileName'),
+    ...accessControl('accessControlPolicyUuid', 'accessControlRuleId'),
+    ...apps(),
+    rule('user', 98, id('userId'), 'username'),
+    ...countries('sourceCountry', 'destinationCountry'),
+    ...ssl(),
+  ],
+  125: [
+    rule('malwareEventType', 128, id('eventTypeId')),
+    rule('malwareEventSubtype', 129, id('eventSubtypeId')),
+    rule('detector', 130, id('detectorId')),
+    rule('fileType', 131, id('fileType')),
+    rule('cloud', 127, uuid('cloudUuid')),
+    ...accessControl('accessControlPolicyUuid', 'accessControlRuleId'),
+    ...apps(),
+    rule('user', 98, id('userId'), 'username'),
+    ...countries('sourceCountry', 'destinationCountry'),
+    ...ioc('iocNumber'),
+    ...ssl(),
+  ],
+  112: [
+    rule('correlationPolicy', 69, id('policyId')),
+    rule('correlationRule', 70, id('ruleId')),
+    rule('priority', 4, id('priority')),
+    rule('message', 66, (f) => (id('signatureId')(f) ? `${f.signatureGeneratorId}:${f.signatureId}` : undefined), 'message'),
+    rule('sourceUser', 98, id('sourceUserId'), 'username'),
+    rule('destinationUser', 98, id('destinationUserId'), 'username'),
+    rule('intrusionPolicy', 118, uuid('intrusionPolicy')),
+    rule('securityIntelligence', 282, uuid('securityIntelligenceUuid')),
+    rule('sourceOs', 54, uuid('sourceOperatingSystemFingerprintUuid')),
+    rule('destinationOs', 54, uuid('destinationOperatingSystemFingerprintUuid')),
+    rule('urlCategory', 121, id('urlCategory')),
+    rule('urlReputation', 122, id('urlReputation')),
+    ...zonesAndInterfaces('ingressZoneUuid', 'egressZoneUuid', 'ingressIntefaceUuid', 'egressIntefaceUuid'),
+    ...accessControl('accessControlPolicyRevision', 'accessControlRuleId'),
+    ...countries('sourceCountry', 'destinationCountry'),
+  ],
+  160: ioc('iocId'),
+  110: [rule('extraDataType', 111, (f) => String(f.type))],
+  101: [rule('os', 54, uuid('uuid'))],
+  94: [rule('realm', 300, id('realmId'))],
+};
+RULES[502] = RULES[500];
+for (const t of [92, 93, 95, 170, 171]) RULES[t] = RULES[94];
+
+/** Built-in names that never come over the wire, per record type: [name key, field, table]. */
+const BUILT_IN: Record<number, Array<[string, string, Record<number, string>]>> = {
+  71: [['protocol', 'protocol', IP_PROTOCOLS]],
+  400: [['protocol', 'ipProtocolId', IP_PROTOCOLS], ['blocked', 'blocked', BLOCKED]],
+  500: [['protocol', 'protocol', IP_PROTOCOLS], ['disposition', 'disposition', DISPOSITIONS], ['speroDisposition', 'speroDisposition', DISPOSITIONS], ['fileAction', 'action', FILE_ACTIONS], ['direction', 'direction', DIRECTIONS]],
+  125: [['protocol', 'protocol', IP_PROTOCOLS], ['disposition', 'disposition', DISPOSITIONS], ['retroDisposition', 'retroDisposition', DISPOSITIONS], ['fileAction', 'action', FILE_ACTIONS]],
+  112: [['protocol', 'ipProtocol', IP_PROTOCOLS], ['blocked', 'blocked', BLOCKED]],
+};
+BUILT_IN[502] = BUILT_IN[500];
+
+function deviceOf(f: Fields): number | undefined {
+  if (typeof f.deviceId === 'number') return f.deviceId;
+  const header = f.discoveryHeader;
+  if (header && typeof header === 'object' && !Array.isArray(header) && !(header instanceof Uint8Array)) {
+    const d = (header as Fields).deviceId;
+    if (typeof d === 'number') return d;
+  }
+  return undefined;
+}
+
+const JSON_VERSION = 1;
+
+export class MetadataCache {
+  private readonly tables = new Map<number, Table>();
+
+  /** Number of stored entries (all tables). */
+  get size(): number {
+    let n = 0;
+    for (const t of this.tables.values()) n += t.size;
+    return n;
+  }
+
+  /** Stores a metadata record; returns true if it was one (and was decoded), false for anything else. */
+  add(record: EStreamerRecord): boolean {
+    if (record.status !== 'ok' || familyOf(record.recordType) !== 'metadata') return false;
+    const keyOf = KEYS[record.recordType];
+    if (!keyOf) return false;
+    let table = this.tables.get(record.recordType);
+    if (!table) this.tables.set(record.recordType, (table = new Map()));
+    const value = plain(record.fields);
+    for (const key of keyOf(record.fields)) table.set(key, value);
+    if (record.recordType === 117) {
+      // eNcore's rule 0 of a legacy AC policy: the default action.
+      this.rule119(`${record.fields.uuid}:0`, 'Default Action');
+    }
+    return true;
+  }
+
+  private rule119(key: string, name: string): void {
+    let table = this.tables.get(119);
+    if (!table) this.tables.set(119, (table = new Map()));
+    if (!table.has(key)) table.set(key, { name });
+  }
+
+  /** The stored fields of a metadata record, e.g. lookup(123, '1') → { id: 1, name: 'fw-1' }. */
+  lookup(recordType: number, key: string): Fields | undefined {
+    return this.tables.get(recordType)?.get(key);
+  }
+
+  /** Resolved names for an event record's ids; see the key list at the top of this file. */
+  names(record: EStreamerRecord): Record<string, string> {
+    const out: Record<string, string> = {};
+    const f = record.fields;
+    const device = deviceOf(f);
+    if (device !== undefined) {
+      const name = this.tables.get(123)?.get(String(device))?.name;
+      if (typeof name === 'string') out.device = name;
+    }
+    const rules = RULES[record.recordType];
+    if (rules) {
+      for (let i = 0; i < rules.length; i++) {
+        const r = rules[i];
+        if (out[r.name] !== undefined) continue;
+        const table = this.tables.get(r.table);
+        if (!table) continue;
+        const key = r.key(f, device ?? 0);
+        if (key === undefined) continue;
+        const v = table.get(key)?.[r.value];
+        if (typeof v === 'string') out[r.name] = v;
+      }
+    }
+    if (record.recordType === 400) {
+      const rm = this.tables.get(66)?.get(`${f.generatorId}:${f.ruleId}`);
+      const sid = rm && typeof rm.renderedSignatureId === 'number' ? rm.renderedSignatureId : f.ruleId;
+      out.signature = `${f.generatorId}:${sid}:${f.ruleRevision}`;
+    }
+    const builtIn = BUILT_IN[record.recordType];
+    if (builtIn) {
+      for (const [name, field, table] of builtIn) {
+        const v = f[field];
+        if (typeof v === 'number' && table[v] !== undefined && out[name] === undefined) out[name] = table[v];
+      }
+    }
+    return out;
+  }
+
+  toJSON(): unknown {
+    const tables: Record<string, Array<[string, Fields]>> = {};
+    for (const [type, table] of this.tables) tables[type] = [...table];
+    return { version: JSON_VERSION, tables };
+  }
+
+  /** Restores a cache saved with toJSON(); throws a TypeError that says what is wrong with the data. */
+  static fromJSON(json: unknown): MetadataCache {
+    const cache = new MetadataCache();
+    if (!json || typeof json !== 'object') throw new TypeError('metadata cache: expected an object from MetadataCache.toJSON()');
+    const { version, tables } = json as { version?: unknown; tables?: unknown };
+    if (version !== JSON_VERSION) throw new TypeError(`metadata cache: version ${String(version)} is not ${JSON_VERSION}; delete the cache file to rebuild it`);
+    if (!tables || typeof tables !== 'object') throw new TypeError('metadata cache: missing tables');
+    for (const [type, entries] of Object.entries(tables as Record<string, unknown>)) {
+      if (!Array.isArray(entries)) throw new TypeError(`metadata cache: table ${type} is not a list`);
+      const table: Table = new Map();
+      for (const entry of entries) {
+        if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !entry[1] || typeof entry[1] !== 'object') {
+          throw new TypeError(`metadata cache: bad entry in table ${type}`);
+        }
+        table.set(entry[0], entry[1] as Fields);
+      }
+      cache.tables.set(Number(type), table);
+    }
+    return cache;
+  }
+}
+
+/** Metadata fields are scalars; drop anything that would not survive JSON (never expected). */
+function plain(fields: Fields): Fields {
+  const out: Fields = {};
+  for (const k in fields) {
+    const v: FieldValue = fields[k];
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
+  }
+  return out;
+}
