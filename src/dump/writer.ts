@@ -30,8 +30,10 @@ export interface DumpWriterOptions {
   names?: NameResolver;
   /** Write exactly this file (no rotation), replacing it if it exists. */
   file?: string;
-  /** Clock in milliseconds, for file names, `created`, and records without a time of their own. */
+  /** Clock in milliseconds, for file names, `created`, and (by default) records without a time of their own. */
   now?: () => number;
+  /** Time given to records without one of their own (metadata), ms; default: now (received time). */
+  untimedMs?: () => number;
 }
 
 /** Rejected write: the stream must stop; what was acknowledged before is on disk. */
@@ -148,11 +150,11 @@ export class DumpWriter implements RecordSink {
       // Metadata first, so an event in the same batch already sees the names it refers to.
       if (!resolver.add(record)) names = resolver.names(record);
     }
-    return formatLine(record, { names, fallbackSeconds: this.now() / 1000 });
+    return formatLine(record, { names, fallbackSeconds: (this.options.untimedMs ?? this.now)() / 1000 });
   }
 
   /** Write and fsync; on failure cut the file back so no partial line is left behind. */
-  private async flush(f: OpenFile, chunks: Buffer[]): Promise<void> {
+  private async flush(f: OpenFile, chunks: Buffer[], sync = true): Promise<void> {
     if (chunks.length === 0) return;
     const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
     const before = f.bytes;
@@ -162,7 +164,7 @@ export class DumpWriter implements RecordSink {
         const { bytesWritten } = await f.handle.write(data, off, data.length - off, f.bytes + off);
         off += bytesWritten;
       }
-      await f.handle.datasync();
+      if (sync) await f.handle.datasync();
     } catch (err) {
       await f.handle.truncate(before).catch(() => undefined);
       throw err;
@@ -203,7 +205,8 @@ export class DumpWriter implements RecordSink {
     const f: OpenFile = { handle, path: target, bytes: 0, lines: 0 };
     this.current = f;
     this.written.push(target);
-    await this.flush(f, [Buffer.from(formatHeader(header) + '\n', 'utf8')]);
+    // No fsync of its own: the header becomes durable with the first batch's fsync.
+    await this.flush(f, [Buffer.from(formatHeader(header) + '\n', 'utf8')], false);
     await syncFolder(folder);
     return f;
   }
