@@ -278,7 +278,12 @@ export function formatLine(record: EStreamerRecord, opts: FormatOptions = {}): s
     if (record.errorOffset !== undefined) parts.push('errorOffset=' + record.errorOffset);
   }
   if (opts.names) {
-    for (const [k, v] of Object.entries(opts.names)) parts.push(safeKey(k) + '=' + formatString(String(v)));
+    // A resolved name whose key is also a field (ingressZone: uuid vs name) gets a Name suffix,
+    // so no key appears twice on a line.
+    for (const [k, v] of Object.entries(opts.names)) {
+      const key = safeKey(k);
+      parts.push((key in record.fields ? key + 'Name' : key) + '=' + formatString(String(v)));
+    }
   }
   for (const tok of formatFields(record.fields)) parts.push(tok);
   if (!opts.omitRaw) parts.push('raw=' + Buffer.from(record.raw.buffer, record.raw.byteOffset, record.raw.byteLength).toString('base64'));

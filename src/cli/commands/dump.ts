@@ -56,7 +56,8 @@ export async function run(argv: string[]): Promise<number> {
     if (json) {
       out.push(JSON.stringify(entryToJson(entry)) + '\n');
     } else {
-      const where = `${path.relative(cwd, entry.file) || entry.file}:${entry.line}`;
+      const rel = path.relative(cwd, entry.file);
+      const where = `${rel && !rel.startsWith('..') ? rel : entry.file}:${entry.line}`;
       const line = formatLine(entry.record, { names: entry.names, omitRaw: !keepRaw });
       // Keep the written time (metadata records have none of their own).
       out.push(`${where} ${entry.time}${line.slice(line.indexOf(' '))}\n`);

@@ -70,7 +70,11 @@ describe('dump write → read round trip', () => {
     assert.ok(Object.keys(connections[0].names).length > 0, 'connection records get resolved names');
     for (const e of connections) {
       const written = parseLine(fs.readFileSync(e.file, 'utf8').split('\n')[e.line - 1]).pairs;
-      for (const [k, v] of Object.entries(e.names)) assert.ok(written.some(([wk, wv]) => wk === k && wv === v), `${k}=${v} on line ${e.line}`);
+      for (const [k, v] of Object.entries(e.names)) {
+        const key = k in e.record.fields ? k + 'Name' : k;
+        assert.ok(written.some(([wk, wv]) => wk === key && wv === v), `${key}=${v} on line ${e.line}`);
+      }
+      assert.equal(new Set(written.map(([k]) => k)).size, written.length, 'no key twice on a line');
     }
   });
 
