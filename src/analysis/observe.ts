@@ -108,7 +108,7 @@ function bytesText(n: number | undefined): string {
 }
 
 function protoName(fields: EStreamerRecord['fields'], names: Names, ...keys: string[]): string | undefined {
-  const resolved = pick(names, 'protocol', 'ipProtocol', 'ip_proto', 'ipProtocolId');
+  const resolved = pick(names, 'protocol');
   if (resolved) return resolved.toLowerCase();
   const n = num(fields, ...keys);
   return n === undefined ? undefined : PROTOCOL_NAMES[n] ?? `proto ${n}`;
@@ -172,11 +172,11 @@ function observeIntrusion(record: EStreamerRecord, names: Names): Observation {
   const src = ip(f, 'sourceIpAddress', 'sourceIp');
   const dst = ip(f, 'destinationIpAddress', 'destinationIp');
   const gid = num(f, 'generatorId') ?? 1;
-  const sid = pick(names, 'sid', 'renderedSignatureId', 'signatureId') ?? String(num(f, 'ruleId') ?? '?');
   const rev = num(f, 'ruleRevision');
-  const message = pick(names, 'msg', 'message', 'ruleMessage', 'rule', 'signature') ?? `rule ${gid}:${sid}`;
-  const className = pick(names, 'class', 'classification', 'classificationName', 'classificationDescription', 'class_desc');
-  const classDesc = pick(names, 'classificationDescription', 'class_desc', 'classDescription');
+  const signature = pick(names, 'signature') ?? `${gid}:${num(f, 'ruleId') ?? '?'}${rev !== undefined ? `:${rev}` : ''}`;
+  const message = pick(names, 'message', 'msg', 'ruleMessage') ?? `rule ${signature}`;
+  const className = pick(names, 'classification', 'class', 'classificationDescription');
+  const classDesc = pick(names, 'classificationDescription');
   const iocClass = iocClassOf(className) ?? iocClassOf(classDesc);
   const impact = impactLevel(num(f, 'impact'), num(f, 'impactFlags'));
   const blocked = intrusionBlocked(num(f, 'blocked'), pick(names, 'blocked'));
@@ -184,7 +184,6 @@ function observeIntrusion(record: EStreamerRecord, names: Names): Observation {
   const dport = num(f, 'destinationPortOrIcmpType', 'destinationPort');
   const proto = protoName(f, names, 'ipProtocolId', 'protocol');
   const severity = (impact >= 1 && impact <= 4 ? impact : 5) as Severity;
-  const signature = `${gid}:${sid}${rev !== undefined ? `:${rev}` : ''}`;
   const classText = className ?? iocClass;
   const summary =
     `${impact ? `[impact ${impact}] ` : ''}${message} (${signature})${classText ? ` ${classText}` : ''}` +
@@ -196,7 +195,7 @@ function observeIntrusion(record: EStreamerRecord, names: Names): Observation {
   const device = num(f, 'deviceId');
   const eventId = num(f, 'eventId');
   if (device !== undefined && eventId !== undefined) obs.eventKey = `${device}/${eventId}`;
-  const user = pick(names, 'user', 'userName', 'username');
+  const user = pick(names, 'user');
   if (src && user && !PLACEHOLDER_USERS.test(user)) obs.facts.push({ ip: src, user });
 
   const qualifies = iocClass && (IMPACT_IOC_CLASSES.has(iocClass) || MALWARE_CLASSES.has(iocClass));
@@ -236,7 +235,7 @@ function observeImpactAlert(record: EStreamerRecord, names: Names): Observation 
   const impact = impactLevel(num(f, 'impact'), undefined);
   const src = ip(f, 'sourceIpAddress');
   const dst = ip(f, 'destinationIpAddress');
-  const desc = str(f, 'description') ?? pick(names, 'description') ?? 'impact alert';
+  const desc = str(f, 'description') ?? 'impact alert';
   const obs = base(record, 'intrusion', (impact >= 1 && impact <= 4 ? impact : 5) as Severity, `Impact alert: ${desc} ${src ?? '?'} → ${dst ?? '?'}`);
   obs.src = src;
   obs.dst = dst;
@@ -247,8 +246,8 @@ function observeCorrelation(record: EStreamerRecord, names: Names): Observation 
   const f = record.fields;
   const src = ip(f, 'sourceIpv6Address', 'sourceIp');
   const dst = ip(f, 'destinationIpv6Address', 'destinationIp');
-  const rule = pick(names, 'rule', 'correlationRule', 'ruleName') ?? `rule ${num(f, 'ruleId') ?? '?'}`;
-  const policy = pick(names, 'policy', 'correlationPolicy', 'policyName');
+  const rule = pick(names, 'correlationRule') ?? `rule ${num(f, 'ruleId') ?? '?'}`;
+  const policy = pick(names, 'correlationPolicy');
   const desc = str(f, 'eventDescription');
   const obs = base(
     record,
@@ -268,27 +267,19 @@ function observeConnection(record: EStreamerRecord, names: Names): Observation {
   const sport = num(f, 'initiatorPort');
   const dport = num(f, 'responderPort');
   const proto = protoName(f, names, 'protocol');
-  const app = pick(names, 'app_proto', 'application', 'applicationProtocol', 'app', 'applicationId');
-  const client = pick(names, 'client_app', 'clientApplication', 'client', 'clientApplicationId');
-  const webApp = pick(names, 'web_app', 'webApplication', 'webApp', 'webApplicationId');
+  const app = pick(names, 'application');
+  const client = pick(names, 'clientApplication');
+  const webApp = pick(names, 'webApplication');
   const url = str(f, 'clientUrl');
   const dns = str(f, 'dnsQuery');
-  const action = pick(names, 'fw_rule_action', 'ruleAction', 'action') ?? actionName(num(f, 'ruleAction'));
+  const action = pick(names, 'ruleAction') ?? actionName(num(f, 'ruleAction'));
   const sent = num(f, 'initiatorTransmittedBytes');
   const received = num(f, 'responderTransmittedBytes');
   const siSide = num(f, 'securityIntelligenceSourceDestination') ?? 0;
-  const siCategory = pick(
-    names,
-    'sec_intel_category',
-    'securityIntelligenceCategory',
-    'securityIntelligenceList1',
-    'securityIntelligenceList2',
-    'si_category',
-    'siCategory',
-  );
+  const siCategory = pick(names, 'securityIntelligenceList1', 'securityIntelligenceList2', 'securityIntelligenceCategory');
   const ruleReason = num(f, 'ruleReason') ?? 0;
   const blocked = /block|reset|drop|deny/i.test(action ?? '') || (ruleReason & 1) !== 0;
-  const siSideName = pick(names, 'sec_intel_event', 'securityIntelligenceSourceDestination', 'siSourceDestination');
+  const siSideName = pick(names, 'securityIntelligenceSourceDestination');
   const isSi = siSide !== 0 || !!siCategory;
   const what = [app, client, webApp].filter((x, i, a) => x && a.indexOf(x) === i).join(' / ');
   const parts = [`${endpoint(src, sport)} → ${endpoint(dst, dport)}${proto ? ` ${proto}` : ''}`];
@@ -304,7 +295,7 @@ function observeConnection(record: EStreamerRecord, names: Names): Observation {
   obs.src = src;
   obs.dst = dst;
   obs.connectionKey = connectionKeyOf(record);
-  const user = pick(names, 'user', 'userName', 'username', 'userId');
+  const user = pick(names, 'user');
   if (src && user && !PLACEHOLDER_USERS.test(user)) obs.facts.push({ ip: src, user });
   const netbios = str(f, 'netbios');
   if (src && netbios) obs.facts.push({ ip: src, netbios });
@@ -356,9 +347,9 @@ function observeFile(record: EStreamerRecord, names: Names): Observation {
   const dispositionId = num(f, 'disposition');
   const disposition = pick(names, 'disposition') ?? (dispositionId !== undefined ? DISPOSITION_NAMES[dispositionId] : undefined);
   const actionId = num(f, 'action');
-  const action = pick(names, 'file_action', 'action', 'fileAction') ?? (actionId !== undefined ? FILE_ACTION_NAMES[actionId] : undefined);
-  const fileType = pick(names, 'file_type', 'fileType', 'fileTypeId');
-  const threat = pick(names, 'detection', 'threatName', 'shaName');
+  const action = pick(names, 'fileAction') ?? (actionId !== undefined ? FILE_ACTION_NAMES[actionId] : undefined);
+  const fileType = pick(names, 'fileType');
+  const threat = pick(names, 'detection');
   const direction = num(f, 'direction');
   const score = num(f, 'threatScore');
   const isMalware = record.recordType === 502 || dispositionId === 3 || dispositionId === 5 || /malware|custom/i.test(disposition ?? '');
@@ -394,8 +385,8 @@ function observeMalware(record: EStreamerRecord, names: Names): Observation {
   const src = ip(f, 'sourceIpAddress');
   const dst = ip(f, 'destinationIpAddress');
   const typeId = num(f, 'eventTypeId');
-  const typeName = ampTypeName(typeId, pick(names, 'malware_event_type', 'eventType', 'eventTypeId', 'type'));
-  const subtypeName = pick(names, 'subtype', 'eventSubtype', 'eventSubtypeId');
+  const typeName = ampTypeName(typeId, pick(names, 'malwareEventType'));
+  const subtypeName = pick(names, 'malwareEventSubtype');
   const verdict = ampVerdictOf(typeName, subtypeName, num(f, 'eventSubtypeId'));
   const detection = str(f, 'detectionName') ?? pick(names, 'detection');
   const fileName = str(f, 'fileName');
@@ -403,7 +394,7 @@ function observeMalware(record: EStreamerRecord, names: Names): Observation {
   const sha = sha256Of(record, 'fileShaHash');
   const agentUser = str(f, 'user');
   const actionId = num(f, 'action');
-  const action = pick(names, 'file_action', 'action') ?? (actionId !== undefined ? FILE_ACTION_NAMES[actionId] : undefined);
+  const action = pick(names, 'fileAction') ?? (actionId !== undefined ? FILE_ACTION_NAMES[actionId] : undefined);
   const where = filePath ? `${filePath}${fileName && !filePath.endsWith(fileName) ? `/${fileName}` : ''}` : fileName;
   const summary =
     `AMP: ${typeName ?? `event type ${typeId ?? '?'}`}${subtypeName ? ` (${subtypeName})` : ''}` +
@@ -468,8 +459,8 @@ function observeIoc(record: EStreamerRecord, names: Names): Observation {
   const f = record.fields;
   const host = discoveryHost(record);
   const iocId = num(f, 'iocId', 'value', 'iocNumber', 'id');
-  const category = pick(names, 'iocCategory', 'ioc_category', 'category');
-  const eventType = pick(names, 'iocEventType', 'ioc_event_type', 'eventType', 'ioc');
+  const category = pick(names, 'iocCategory');
+  const eventType = pick(names, 'iocEventType');
   const iocName = [eventType, category ? `(${category})` : undefined].filter(Boolean).join(' ') || `IOC ${iocId ?? '?'}`;
   const obs = base(record, 'ioc', 1, `IOC set: ${iocName}`);
   obs.src = host;
@@ -498,7 +489,7 @@ function observeIoc(record: EStreamerRecord, names: Names): Observation {
 function observeUser(record: EStreamerRecord, names: Names): Observation {
   const f = record.fields;
   const host = ip(f, 'ipv6Address', 'ipv4Address') ?? discoveryHost(record);
-  const user = str(f, 'username', 'userName') ?? pick(names, 'user', 'username', 'userId');
+  const user = str(f, 'username') ?? pick(names, 'user');
   const domain = str(f, 'domain');
   const verbs: Record<number, string> = { 92: 'User dropped', 93: 'User removed', 94: 'New user', 95: 'User login', 170: 'VPN login', 171: 'VPN logoff' };
   const who = `${user ?? 'unknown user'}${domain ? ` (${domain})` : ''}`;
@@ -548,7 +539,7 @@ function observeDiscovery(record: EStreamerRecord, names: Names): Observation | 
     details.push(`NetBIOS ${netbios}`);
   }
   if (record.recordType === 101 || record.recordType === 18) {
-    const os = pick(names, 'os', 'osName', 'operatingSystem', 'fingerprint', 'uuid');
+    const os = pick(names, 'os');
     if (os) {
       facts.os = os;
       details.push(os);
@@ -556,11 +547,11 @@ function observeDiscovery(record: EStreamerRecord, names: Names): Observation | 
   }
   if (record.recordType === 11 || record.recordType === 12 || record.recordType === 16 || record.recordType === 17) {
     const port = num(f, 'port');
-    const app = pick(names, 'application', 'app_proto', 'applicationId');
+    const app = pick(names, 'application');
     details.push([port !== undefined ? `port ${port}` : undefined, app].filter(Boolean).join(' '));
   }
   if (record.recordType === 15 || record.recordType === 107) {
-    const client = pick(names, 'client_app', 'clientApplication', 'client', 'id');
+    const client = pick(names, 'clientApplication');
     const version = str(f, 'version');
     details.push([client ?? `client ${num(f, 'id') ?? '?'}`, version].filter(Boolean).join(' '));
   }

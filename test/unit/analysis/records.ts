@@ -8,9 +8,11 @@ import type { EStreamerRecord, Fields } from '../../../src/protocol/types';
 
 export const T0 = Date.UTC(2026, 11, 3, 10, 0, 0) / 1000; // 2026-12-03T10:00:00Z, in seconds
 
-function record(recordType: number, fields: Fields): EStreamerRecord {
+function record(recordType: number, fields: Fields, event = true): EStreamerRecord {
   const { blockType, ...rest } = fields;
-  const decoded = decodeRecord(encodeRecord({ recordType, archiveTimestamp: T0, blockType: blockType as number | undefined, fields: rest }));
+  // Event records carry the archive timestamp header; metadata records never do (RECORDS.md §1.4).
+  const archiveTimestamp = event ? T0 : undefined;
+  const decoded = decodeRecord(encodeRecord({ recordType, archiveTimestamp, blockType: blockType as number | undefined, fields: rest }));
   if (decoded.status !== 'ok') throw new Error(`test record ${recordType} did not round-trip: ${decoded.reason}`);
   return decoded;
 }
@@ -30,6 +32,7 @@ export function intrusion(o: {
   blocked?: number;
   eventId?: number;
   sid?: number;
+  classificationId?: number;
   conn?: Conn;
   dport?: number;
 }): EStreamerRecord {
@@ -42,7 +45,7 @@ export function intrusion(o: {
     ruleId: o.sid ?? 2001219,
     generatorId: 1,
     ruleRevision: 3,
-    classificationId: 5,
+    classificationId: o.classificationId ?? 5,
     priorityId: 1,
     sourceIpAddress: o.src,
     destinationIpAddress: o.dst,
@@ -65,6 +68,7 @@ export function connection(o: {
   conn?: Conn;
   siSide?: number;
   action?: number;
+  siList?: number;
   dport?: number;
   url?: string;
 }): EStreamerRecord {
@@ -86,6 +90,8 @@ export function connection(o: {
     responderTransmittedBytes: 4492n,
     clientUrl: o.url ?? '',
     securityIntelligenceSourceDestination: o.siSide ?? 0,
+    securityIntelligenceList1: o.siList ?? 0,
+    policyRevision: SI_POLICY,
   });
 }
 
@@ -169,7 +175,7 @@ export function newHost(o: { host: string; at: number; mac?: string; netbios?: s
 }
 
 export function newOs(o: { host: string; at: number }): EStreamerRecord {
-  return record(101, { ...discoveryHeader(o.host, o.at, 1000, 8), blockType: 130, uuid: '5ce40d9c-0000-0000-0000-000000000000' });
+  return record(101, { ...discoveryHeader(o.host, o.at, 1000, 8), blockType: 130, uuid: OS_UUID });
 }
 
 export function userLogin(o: { host: string; at: number; user: string }): EStreamerRecord {
@@ -184,6 +190,19 @@ export function userLogin(o: { host: string; at: number; user: string }): EStrea
   });
 }
 
-export function metadata(recordType: number): EStreamerRecord {
-  return record(recordType, { id: 1, name: 'x', description: 'y' });
-}
+/** Metadata records, as the FMC sends them just before the events that need them. */
+export const meta = {
+  rule: (ruleId: number, message: string): EStreamerRecord =>
+    record(66, { generatorId: 1, ruleId, ruleRevision: 3, renderedSignatureId: ruleId, message }, false),
+  classification: (id: number, name: string, description: string): EStreamerRecord => record(67, { id, name, description }, false),
+  iocName: (id: number, category: string, eventType: string): EStreamerRecord => record(161, { blockType: 39, id, category, eventType }, false),
+  siList: (id: number, policy: string, name: string): EStreamerRecord => record(280, { blockType: 22, id, accessControlPolicyUuid: policy, name }, false),
+  siSide: (id: number, name: string): EStreamerRecord => record(281, { id, name }, false),
+  ruleAction: (id: number, name: string): EStreamerRecord => record(120, { id, name }, false),
+  malwareType: (id: number, name: string): EStreamerRecord => record(128, { id, name }, false),
+  malwareSubtype: (id: number, name: string): EStreamerRecord => record(129, { id, name }, false),
+  os: (uuid: string, name: string): EStreamerRecord => record(54, { uuid, name, vendor: 'Microsoft', version: '10' }, false),
+};
+
+export const SI_POLICY = '00000000-0000-0000-0000-00005fc6fa72';
+export const OS_UUID = '5ce40d9c-0000-0000-0000-000000000000';
