@@ -1,6 +1,6 @@
 /** FMC simulator (issue #4): public API. No `vscode` import anywhere below this folder. */
 export { Simulator, writeSimulatorFiles } from './simulator';
-export type { SimulatorOptions, SimulatorCredentials } from './simulator';
+export type { SimulatorOptions, SimulatorCredentials, SimulatorCertificates } from './simulator';
 export { parseFault, FAULT_HELP, FaultSyntaxError } from './faults';
 export type { Fault, FaultKind, ConnectionSelector } from './faults';
 export type { GroundTruth, CompromisedHost, ChainStep, Decoy, TruthTime } from './truth';

@@ -46,6 +46,17 @@ export interface SimulatorOptions extends ScenarioOptions {
   maxBundleBytes?: number;
   /** Diagnostic lines (never secrets). */
   log?: (line: string) => void;
+  /**
+   * Reuse another simulator's CA and certificates (`sim.certificates`): skips key generation, for
+   * tests that start many simulators. Faults that need other certificates still make their own.
+   */
+  certificates?: SimulatorCertificates;
+}
+
+export interface SimulatorCertificates {
+  ca: CertificateAuthority;
+  server: IssuedCertificate;
+  client: IssuedCertificate;
 }
 
 export interface SimulatorCredentials {
@@ -80,19 +91,29 @@ export class Simulator {
     const faults = opts.faults ?? [];
     const expiredClient = faults.some((f) => f.kind === 'expired-cert');
     const expiredServer = faults.some((f) => f.kind === 'expired-server-cert');
-    // Generate the three RSA keys in parallel; that is most of the start-up time.
-    const clientKey = newKeyPair();
-    const serverKey = newKeyPair();
     const scenario = loadScenario(opts.scenario, opts);
-    const ca = await createCertificateAuthority(undefined, newKeyPair());
+    const reuse = opts.certificates;
+    // Generate the RSA keys in parallel; that is most of the start-up time.
+    const clientKey = reuse && !expiredClient ? undefined : newKeyPair();
+    const serverKey = reuse && !expiredServer ? undefined : newKeyPair();
+    const ca = reuse?.ca ?? (await createCertificateAuthority(undefined, newKeyPair()));
     const [client, server] = await Promise.all([
-      issueCertificate(ca, { host: opts.clientIp ?? '127.0.0.1', role: 'client', keyPair: clientKey, validity: expiredClient ? expiredValidity() : undefined }),
-      issueCertificate(ca, { host: opts.host ?? '127.0.0.1', role: 'server', keyPair: serverKey, validity: expiredServer ? expiredValidity() : undefined }),
+      clientKey
+        ? issueCertificate(ca, { host: opts.clientIp ?? '127.0.0.1', role: 'client', keyPair: clientKey, validity: expiredClient ? expiredValidity() : undefined })
+        : reuse!.client,
+      serverKey
+        ? issueCertificate(ca, { host: opts.host ?? '127.0.0.1', role: 'server', keyPair: serverKey, validity: expiredServer ? expiredValidity() : undefined })
+        : reuse!.server,
     ]);
     const password = newPassword();
     const credentials = { pkcs12: createPkcs12(client, ca, password, opts.pkcs12Encryption ?? 'legacy'), password, caPem: ca.certPem };
     const loaded = await scenario;
     return new Simulator(opts, ca, server, client, credentials, loaded.store, loaded.truth, loaded.connectionIdBase ?? Math.floor(Date.now() / 1000), loaded.maxBundleBytes);
+  }
+
+  /** The CA and certificates, to hand to another simulator (`certificates` option) in tests. */
+  get certificates(): SimulatorCertificates {
+    return { ca: this.ca, server: this.serverCert, client: this.client };
   }
 
   get port(): number {

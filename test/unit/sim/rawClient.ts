@@ -1,0 +1,85 @@
+/**
+ * A minimal eStreamer client for the simulator's tests, written against the raw codec: TLS with
+ * the simulator's client certificate, a push decoder, and a queue of received messages.
+ */
+import tls from 'node:tls';
+import { MessageDecoder, type Message } from '../../../src/protocol';
+import type { Simulator } from '../../../src/sim';
+
+export class RawClient {
+  private readonly decoder = new MessageDecoder();
+  private readonly queue: Message[] = [];
+  private waiter: (() => void) | undefined;
+  /** Every byte received, in order (to check faults that cut or corrupt the stream). */
+  readonly received: Buffer[] = [];
+  ended = false;
+  decodeError: Error | undefined;
+  readonly closed: Promise<void>;
+
+  private constructor(readonly socket: tls.TLSSocket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.received.push(chunk);
+      try {
+        this.queue.push(...this.decoder.push(chunk));
+      } catch (err) {
+        this.decodeError = err as Error;
+      }
+      this.waiter?.();
+    });
+    this.closed = new Promise((resolve) =>
+      socket.on('close', () => {
+        this.ended = true;
+        this.waiter?.();
+        resolve();
+      }),
+    );
+    socket.on('error', () => undefined);
+  }
+
+  static connect(sim: Simulator, opts: { cert?: string; key?: string; ca?: string } = {}): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({
+        host: '127.0.0.1',
+        port: sim.port,
+        cert: opts.cert ?? sim.client.certPem,
+        key: opts.key ?? sim.client.keyPem,
+        ca: opts.ca ?? sim.credentials.caPem,
+        checkServerIdentity: () => undefined,
+      });
+      socket.once('secureConnect', () => resolve(new RawClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  get receivedBytes(): number {
+    return this.received.reduce((n, b) => n + b.length, 0);
+  }
+
+  send(bytes: Uint8Array): void {
+    this.socket.write(bytes);
+  }
+
+  /** The next message; rejects after `timeoutMs` or when the connection closed first. */
+  async next(timeoutMs = 3000): Promise<Message> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = this.queue.shift();
+      if (m) return m;
+      if (this.ended) throw new Error('connection closed');
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no message within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(timer);
+          this.waiter = undefined;
+          resolve();
+        };
+      });
+    }
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
