@@ -41,3 +41,4 @@ export { RECORD_LAYOUTS, SERIES1_BLOCKS, SERIES2_BLOCKS, DISCOVERY_HEADER, CONNE
 export type { RecordLayout } from './layouts';
 export { Kind } from './layout';
 export type { BlockLayout, FieldLayout } from './layout';
+export { Rng, randomFields, randomRecordInput } from './generate';
