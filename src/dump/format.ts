@@ -153,8 +153,15 @@ export function toHex(bytes: Uint8Array): string {
 }
 
 /** Keys are the codec's camelCase names; anything else is made safe rather than refused. */
+const SAFE_KEYS = new Map<string, string>();
+
 function safeKey(k: string): string {
-  return /^[A-Za-z0-9_@-]+$/.test(k) ? k : k.replace(/[^A-Za-z0-9_@-]/g, '_') || '_';
+  let safe = SAFE_KEYS.get(k);
+  if (safe === undefined) {
+    safe = /^[A-Za-z0-9_@-]+$/.test(k) ? k : k.replace(/[^A-Za-z0-9_@-]/g, '_') || '_';
+    if (SAFE_KEYS.size < 10000) SAFE_KEYS.set(k, safe); // keys are the codec's few hundred names
+  }
+  return safe;
 }
 
 function isBytes(v: unknown): v is Uint8Array {
@@ -171,16 +178,16 @@ function pushField(out: string[], key: string, v: FieldValue): void {
     if (v.length === 0) out.push(key + '=[]');
     for (let i = 0; i < v.length; i++) pushField(out, `${key}[${i}]`, v[i]);
   } else {
-    const entries = Object.entries(v);
-    if (entries.length === 0) out.push(key + '={}');
-    for (const [k, sub] of entries) pushField(out, key + '.' + safeKey(k), sub);
+    const before = out.length;
+    for (const k in v) pushField(out, key + '.' + safeKey(k), v[k]);
+    if (out.length === before) out.push(key + '={}');
   }
 }
 
 /** The `key=value` tokens of a record's decoded fields, in the codec's layout order. */
 export function formatFields(fields: Fields): string[] {
   const out: string[] = [];
-  for (const [k, v] of Object.entries(fields)) pushField(out, safeKey(k), v);
+  for (const k in fields) pushField(out, safeKey(k), fields[k]);
   return out;
 }
 
@@ -220,7 +227,8 @@ function timeIn(fields: Fields): { sec: number; usec: number } | undefined {
 export function recordTime(record: EStreamerRecord): { sec: number; usec: number } | undefined {
   const top = timeIn(record.fields);
   if (top) return top;
-  for (const v of Object.values(record.fields)) {
+  for (const k in record.fields) {
+    const v = record.fields[k];
     if (v && typeof v === 'object' && !Array.isArray(v) && !isBytes(v)) {
       const t = timeIn(v as Fields);
       if (t) return t;
