@@ -35,6 +35,11 @@ export interface TimelineSessionHost {
 export interface TimelineSessionOptions {
   /** Minimum time between live updates; the issue asks for at most one a second. */
   throttleMs?: number;
+  /**
+   * A panel revived after a window reload may come back before the analysis has re-read its
+   * dumps: wait this long for the host to appear before declaring it gone.
+   */
+  waitForHostMs?: number;
 }
 
 export class TimelineSession extends Disposable {
@@ -47,6 +52,8 @@ export class TimelineSession extends Disposable {
   private lastUpdateAt = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly throttleMs: number;
+  private hostDeadline: number;
+  private awaitingHost = false;
 
   constructor(
     readonly ip: string,
@@ -56,6 +63,7 @@ export class TimelineSession extends Disposable {
   ) {
     super();
     this.throttleMs = options.throttleMs ?? 1000;
+    this.hostDeadline = Date.now() + (options.waitForHostMs ?? 0);
     this.rpc = new MessageHandler<ToWebviewEvent, FromWebviewMessage>(
       (m) => host.post(m as ToWebviewMessage),
       (m) => this.onRequest(m),
@@ -116,6 +124,17 @@ export class TimelineSession extends Disposable {
 
   private sendSnapshot(type: MessageType.Init | MessageType.Updated): void {
     const timeline = this.source.timeline(this.ip);
+    if (!timeline && type === MessageType.Init && Date.now() < this.hostDeadline) {
+      // Try again on the next change, and give up at the deadline.
+      this.awaitingHost = true;
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.hostDeadline = 0;
+        if (this.awaitingHost && !this.isDisposed) this.sendSnapshot(MessageType.Init);
+      }, this.hostDeadline - Date.now());
+      return;
+    }
+    this.awaitingHost = false;
     if (!timeline) {
       const reason = `Host ${this.ip} is no longer in the analysed dumps.`;
       this.rpc.sendEvent({ type: MessageType.HostGone, ip: this.ip, reason });
@@ -136,6 +155,14 @@ export class TimelineSession extends Disposable {
 
   private scheduleUpdate(): void {
     if (this.isDisposed) return;
+    if (this.awaitingHost) {
+      if (this.source.timeline(this.ip)) {
+        if (this.timer !== undefined) clearTimeout(this.timer);
+        this.timer = undefined;
+        this.sendSnapshot(MessageType.Init);
+      }
+      return;
+    }
     this.dirty = true;
     if (!this.ready || this.timer !== undefined) return;
     const wait = Math.max(0, this.lastUpdateAt + this.throttleMs - Date.now());

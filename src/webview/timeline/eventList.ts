@@ -249,7 +249,8 @@ export class EventList {
       row.root.className = index === this.selected ? 'row loading selected' : 'row loading';
       row.time.textContent = '…';
       row.lane.textContent = row.severity.textContent = row.link.textContent = row.summary.textContent = row.peer.textContent = '';
-      row.open.hidden = true;
+      row.open.style.visibility = 'hidden';
+      row.link.style.visibility = 'hidden';
       return;
     }
     row.root.className = 'row' + (index === this.selected ? ' selected' : '') +
@@ -260,12 +261,13 @@ export class EventList {
     row.lane.textContent = LANE_LABELS[event.lane] ?? event.lane;
     row.severity.textContent = String(event.severity);
     row.severity.className = `cell sev sev-${event.severity}`;
-    row.link.textContent = event.links.length ? `⛓${event.links.length}` : '';
-    row.link.hidden = !event.links.length;
+    row.link.textContent = event.links.length ? `⇄ ${event.links.length}` : '';
+    // visibility, not hidden: a hidden grid item would shift the columns after it
+    row.link.style.visibility = event.links.length ? 'visible' : 'hidden';
     row.summary.textContent = event.summary;
     row.summary.title = event.summary;
     row.peer.textContent = event.peer ?? '';
-    row.open.hidden = false;
+    row.open.style.visibility = 'visible';
   }
 
   private onKey(e: KeyboardEvent): void {
