@@ -314,20 +314,40 @@ function where(ref: RecordRef): string {
   return `${path.basename(ref.file)}:${ref.line}`;
 }
 
+/** One reason per kind of indicator, in the order they first appeared, each with its record. */
 function reasonsFor(verdict: Verdict, indicators: IndicatorRef[], contextCount: number, eventCount: number): string[] {
   const reasons: string[] = [];
-  const shown = new Map<string, number>();
+  const byKind = new Map<string, IndicatorRef[]>();
   for (const i of indicators) {
-    const seen = shown.get(i.kind) ?? 0;
-    shown.set(i.kind, seen + 1);
-    if (seen < 3) reasons.push(`${capitalize(i.description)} at ${i.time.slice(0, 19)}Z (${where(i)})`);
+    const list = byKind.get(i.kind) ?? [];
+    list.push(i);
+    byKind.set(i.kind, list);
   }
-  for (const [kind, count] of shown) if (count > 3) reasons.push(`…and ${count - 3} more '${kind}' indicators`);
+  for (const [kind, list] of byKind) {
+    const first = list[0];
+    const more = list.length > 1 ? ` — and ${list.length - 1} more ${KIND_NOUNS[kind] ?? `'${kind}' indicators`} until ${list[list.length - 1].time.slice(0, 19)}Z` : '';
+    reasons.push(`${capitalize(first.description)} at ${first.time.slice(0, 19)}Z (${where(first)})${more}`);
+  }
   if (verdict === 'suspicious') reasons.push('Not enough for a compromise verdict: no IOC tag, no unblocked impact 1/2 attack, no malware that ran or got through');
   if (verdict === 'clean') reasons.push(`No indicator of compromise in ${eventCount} event${eventCount === 1 ? '' : 's'}`);
   if (contextCount) reasons.push(`${contextCount} blocked or low-impact attack${contextCount === 1 ? '' : 's'} seen (context, not compromise)`);
   return reasons;
 }
+
+const KIND_NOUNS: Record<string, string> = {
+  'ioc-tag': 'IOC tags',
+  'intrusion-impact': 'intrusion events',
+  'si-cnc': 'CnC connections',
+  'si-malware': 'connections to malware sites',
+  'si-cnc-blocked': 'blocked CnC connections',
+  'si-malware-blocked': 'blocked connections to malware sites',
+  'file-malware': 'malware file events',
+  'amp-malware': 'AMP detections',
+  'amp-executed': 'AMP executions',
+  'amp-dropper': 'AMP dropper detections',
+  'amp-botnet': 'AMP botnet detections',
+  'amp-compromise': 'AMP compromise detections',
+};
 
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);

@@ -399,7 +399,7 @@ function observeMalware(record: EStreamerRecord, names: Names): Observation {
   const summary =
     `AMP: ${typeName ?? `event type ${typeId ?? '?'}`}${subtypeName ? ` (${subtypeName})` : ''}` +
     `${detection ? ` ${detection}` : ''}${where ? ` in ${quote(where)}` : ''}${sha ? ` sha256 ${shortSha(sha)}` : ''}` +
-    `${src || dst ? ` ${src ?? '?'} → ${dst ?? '?'}` : ''}${agentUser ? `, user ${agentUser}` : ''}`;
+    `${src && dst ? ` ${src} → ${dst}` : src || dst ? ` on ${src ?? dst}` : ''}${agentUser ? `, user ${agentUser}` : ''}`;
   const strong = verdict === 'executed' || verdict === 'dropper' || verdict === 'botnet' || verdict === 'compromise';
   const networkTransfer = typeId === 1 || typeId === 2 || /network file transfer/i.test(typeName ?? '');
   const blocked = networkTransfer && fileActionBlocked(actionId, action);

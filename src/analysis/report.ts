@@ -87,34 +87,62 @@ export function renderText(analyzer: Analyzer, opts: TextOptions): string {
 }
 
 function timelineRows(t: HostTimeline, opts: TextOptions, paint: (code: string, s: string) => string): string[] {
-  const rows: string[] = [];
   const refOf = new Map(t.events.map((e) => [e.id, e.ref]));
-  const position = new Map(t.events.map((e, i) => [e, i]));
-  const events = opts.limit > 0 && t.events.length > opts.limit ? pickRows(t.events, opts.limit) : t.events;
-  let previous: TimelineEvent | undefined;
-  for (const e of events) {
-    if (previous && position.get(e) !== (position.get(previous) ?? 0) + 1) rows.push(paint('2', '      …'));
-    previous = e;
+  const rows = opts.limit > 0 ? collapseRepeats(t.events) : t.events.map((event) => ({ event, repeats: 0, lastTime: event.time }));
+  const shown = opts.limit > 0 && rows.length > opts.limit ? pickRows(rows, opts.limit) : rows;
+  const out: string[] = [];
+  for (const { event: e, repeats, lastTime } of shown) {
     const mark = e.indicatorKind ? paint('1;31', '!') : ' ';
-    const sev = e.severity <= 2 ? paint(e.severity === 1 ? '31' : '33', e.summary) : e.summary;
+    const text = e.severity <= 2 ? paint(e.severity === 1 ? '31' : '33', e.summary) : e.summary;
+    const again = repeats ? paint('2', `  (+${repeats} like it until ${lastTime.slice(11, 19)})`) : '';
     const links = e.links.length
       ? paint('2', `  ↔ ${e.links.map((l) => refOf.get(l)).filter((r): r is NonNullable<typeof r> => !!r).map((r) => `:${r.line}`).join(' ')}`)
       : '';
-    rows.push(`    ${mark} ${e.time.replace('T', ' ')} ${LANE_LABEL[e.lane].padEnd(12)} ${sev}  [${rel(e.ref.file, opts.cwd)}:${e.ref.line}]${links}`);
+    out.push(`    ${mark} ${e.time.slice(0, 19).replace('T', ' ')} ${LANE_LABEL[e.lane].padEnd(12)} ${text}${again}  [${rel(e.ref.file, opts.cwd)}:${e.ref.line}]${links}`);
   }
-  if (events.length < t.events.length) rows.push(paint('2', `      (${t.events.length - events.length} quieter events not shown; --limit 0 prints all)`));
+  const hidden = t.events.length - shown.reduce((n, r) => n + 1 + r.repeats, 0);
+  if (hidden > 0) out.push(paint('2', `      (${hidden} quieter events not shown; --limit 0 prints every event)`));
+  return out;
+}
+
+interface Row {
+  event: TimelineEvent;
+  /** Later events of the same kind folded into this row. */
+  repeats: number;
+  lastTime: string;
+}
+
+/**
+ * Folds repeats (same lane, record type, peer and wording once numbers are ignored: beacons,
+ * periodic DNS) into their first occurrence, so the story reads as steps, not as traffic.
+ */
+function collapseRepeats(events: readonly TimelineEvent[]): Row[] {
+  const rows: Row[] = [];
+  const byKey = new Map<string, Row>();
+  for (const e of events) {
+    const key = `${e.lane}|${e.recordType}|${e.peer ?? ''}|${e.indicatorKind ?? ''}|${e.summary.replace(/[\d.]+/g, '#')}`;
+    const row = byKey.get(key);
+    if (row && e.lane !== 'ioc') {
+      row.repeats++;
+      row.lastTime = e.time;
+      continue;
+    }
+    const fresh = { event: e, repeats: 0, lastTime: e.time };
+    byKey.set(key, fresh);
+    rows.push(fresh);
+  }
   return rows;
 }
 
-/** Keeps every indicator and severe event, then fills up with the events nearest the first indicator. */
-function pickRows(events: TimelineEvent[], limit: number): TimelineEvent[] {
-  const keep = new Set<TimelineEvent>(events.filter((e) => e.indicatorKind || e.severity <= 2 || e.lane === 'ioc').slice(0, limit));
-  const firstIdx = Math.max(0, events.findIndex((e) => e.indicatorKind));
-  for (let d = 0; keep.size < limit && d < events.length; d++) {
-    if (events[firstIdx + d]) keep.add(events[firstIdx + d]);
-    if (keep.size < limit && d > 0 && events[firstIdx - d]) keep.add(events[firstIdx - d]);
+/** Keeps every indicator row, then the rows nearest the first indicator, up to `limit`. */
+function pickRows(rows: Row[], limit: number): Row[] {
+  const keep = new Set<Row>(rows.filter((r) => r.event.indicatorKind).slice(0, limit));
+  const firstIdx = Math.max(0, rows.findIndex((r) => r.event.indicatorKind));
+  for (let d = 0; keep.size < limit && d < rows.length; d++) {
+    if (rows[firstIdx - d] && d > 0) keep.add(rows[firstIdx - d]);
+    if (keep.size < limit && rows[firstIdx + d]) keep.add(rows[firstIdx + d]);
   }
-  return events.filter((e) => keep.has(e));
+  return rows.filter((r) => keep.has(r));
 }
 
 function rel(file: string, cwd: string): string {
