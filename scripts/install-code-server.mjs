@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // Installs the VS Code that the integration tests run: the npm package `code-server`, whose
 // lib/vscode is a Code-OSS build (server, web workbench, Node extension host). It lives in its own
-// npm prefix under .vscode-test/ so it stays out of the project's package-lock, and a second run
-// is a no-op. Why each workaround is needed: ../shared/VSCODE-TESTING.md ("What fails").
+// npm prefix outside the repository, so it stays out of the project's package-lock, every clone
+// of the project shares it, and `vsce` does not wade through its 6,000 files when it lists the
+// extension's. A second run is a no-op. Why each workaround is needed:
+// ../shared/VSCODE-TESTING.md ("What fails").
 //
 // Usage: node scripts/install-code-server.mjs [--print-path]
+//   ESTREAMER_CODE_SERVER_DIR  where to install (default ~/.cache/estreamer-vscode/code-server-<version>)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** code-server 4.100.3 carries VS Code 1.100.3: the last release that installs on Node 20. */
@@ -23,8 +26,10 @@ export const CODE_SERVER_VERSION = process.env.CODE_SERVER_VERSION ?? '4.100.3';
  */
 const RIPGREP_CACHES = [{ packageVersion: '1.15.11', ripgrepTag: 'v13.0.0-10' }];
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const prefix = join(root, '.vscode-test', 'code-server');
+const cacheHome = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+export const prefix = resolve(
+  process.env.ESTREAMER_CODE_SERVER_DIR || join(cacheHome, 'estreamer-vscode', `code-server-${CODE_SERVER_VERSION}`),
+);
 const packageDir = join(prefix, 'node_modules', 'code-server');
 export const serverMain = join(packageDir, 'lib', 'vscode', 'out', 'server-main.js');
 /** Written only after a complete install, so a half-finished one is retried. */
@@ -59,9 +64,9 @@ function seedRipgrepCache() {
   }
 }
 
-export function installCodeServer() {
+export function installCodeServer({ quiet = false } = {}) {
   if (isInstalled()) {
-    log(`code-server ${CODE_SERVER_VERSION} already installed in ${prefix}`);
+    if (!quiet) log(`code-server ${CODE_SERVER_VERSION} already installed in ${prefix}`);
     return;
   }
   seedRipgrepCache();
@@ -100,8 +105,9 @@ export function installCodeServer() {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
-    installCodeServer();
-    if (process.argv.includes('--print-path')) console.log(serverMain);
+    const printPath = process.argv.includes('--print-path');
+    installCodeServer({ quiet: printPath });
+    if (printPath) console.log(serverMain);
   } catch (error) {
     console.error(`[install-code-server] ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

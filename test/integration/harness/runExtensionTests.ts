@@ -63,7 +63,7 @@ export async function runExtensionTests(run: ExtensionTestRun): Promise<number> 
  */
 function isKnownNoise(text: string): boolean {
   if (process.env.INTEGRATION_VERBOSE) return false;
-  return [/ENOTFOUND open-vsx\.org/, /^\[Service Worker\]/, /socket \(renderer-/, /connection token/, /^Updating additional builtin extensions cache$/, /^ChatSessionStore:/].some(
+  return [/ENOTFOUND open-vsx\.org/, /^\[Service Worker\]/, /socket \(renderer-/, /connection token/, /^Updating additional builtin extensions cache$/, /^ChatSessionStore:/, /^Creation of workbench contribution/].some(
     (pattern) => pattern.test(text),
   );
 }

@@ -4,7 +4,7 @@
  * own process group so the server and every extension host it forks end together.
  * Why the server and not the code-server wrapper: ../shared/VSCODE-TESTING.md ("Limits").
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -12,10 +12,20 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 export const repoRoot = path.resolve(__dirname, '../../..');
-export const serverMain = path.join(
-  repoRoot,
-  '.vscode-test/code-server/node_modules/code-server/lib/vscode/out/server-main.js',
-);
+
+let cachedServerMain: string | undefined;
+
+/**
+ * Path of VS Code's server-main.js. The install script is the one place that knows where
+ * code-server lives; it installs it first if needed (about a minute, once per machine).
+ */
+export function serverMainPath(): string {
+  cachedServerMain ??= execFileSync(process.execPath, [path.join(repoRoot, 'scripts/install-code-server.mjs'), '--print-path'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
+  return cachedServerMain;
+}
 
 /** Settings that keep the workbench quiet and offline: no start-up editor, updates, tips or AI. */
 const quietUserSettings = {
@@ -65,9 +75,8 @@ export async function findFreePort(): Promise<number> {
 }
 
 export async function startVSCodeServer(options: StartServerOptions = {}): Promise<VSCodeServer> {
-  if (!existsSync(serverMain)) {
-    throw new Error(`VS Code server not found at ${serverMain}. Install it with: node scripts/install-code-server.mjs`);
-  }
+  const serverMain = serverMainPath();
+  if (!existsSync(serverMain)) throw new Error(`VS Code server not found at ${serverMain}`);
   const scratchDir = mkdtempSync(path.join(tmpdir(), 'estreamer-vscode-'));
   const userDataDir = path.join(scratchDir, 'user-data');
   const serverDataDir = path.join(scratchDir, 'server-data');

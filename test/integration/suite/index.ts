@@ -10,7 +10,6 @@ import * as path from 'node:path';
 import type MochaType from 'mocha';
 
 // mocha 12's main entry is ESM; its CommonJS build is what the extension host loads reliably.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const Mocha = require('mocha/lib/mocha.cjs') as typeof MochaType;
 
 /** Prints one line per test and the plain closing line `N passed, N failed` that CI reads. */
