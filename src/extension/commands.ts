@@ -8,4 +8,5 @@ export const enum Command {
   ShowCompromisedHosts = 'estreamer.showCompromisedHosts',
   OpenHostTimeline = 'estreamer.openHostTimeline',
   ShowLog = 'estreamer.showLog',
+  ForgetProfile = 'estreamer.forgetProfile',
 }

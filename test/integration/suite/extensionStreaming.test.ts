@@ -142,7 +142,7 @@ describe('extension: built-in simulator → connect → dumps → hosts → disc
     const config = vscode.workspace.getConfiguration('estreamer');
     const profiles = config.get<Record<string, unknown>[]>('profiles') ?? [];
     const closedPort = await freePort();
-    await config.update('profiles', profiles.map((p) => (p.name === info.profile ? { ...p, port: closedPort } : p)), vscode.ConfigurationTarget.Global);
+    await updateProfiles(profiles.map((p) => (p.name === info.profile ? { ...p, port: closedPort } : p)));
     try {
       const connected = await vscode.commands.executeCommand<boolean>('estreamer.connect', info.profile);
       assert.equal(connected, false);
@@ -152,10 +152,17 @@ describe('extension: built-in simulator → connect → dumps → hosts → disc
       assert.match(failure.message, new RegExp(`port ${closedPort} is reachable.*firewall`));
       assert.equal(connections.get(info.profile)?.isActive, false);
     } finally {
-      await config.update('profiles', profiles, vscode.ConfigurationTarget.Global);
+      await updateProfiles(profiles);
     }
   });
 });
+
+/** Updates estreamer.profiles and waits until this extension host sees the new value. */
+async function updateProfiles(profiles: unknown[]): Promise<void> {
+  const wanted = JSON.stringify(profiles);
+  await vscode.workspace.getConfiguration('estreamer').update('profiles', profiles, vscode.ConfigurationTarget.Global);
+  await waitFor('the settings change to arrive', () => JSON.stringify(vscode.workspace.getConfiguration('estreamer').get('profiles')) === wanted, 5_000);
+}
 
 async function freePort(): Promise<number> {
   const net = await import('node:net');
