@@ -70,8 +70,11 @@ export interface SimulatorCredentials {
 export class Simulator {
   private server: tls.Server | undefined;
   private readonly sessions = new Set<SimSession>();
+  /** Every accepted socket, so stop() can close even those a check is closing. */
+  private readonly sockets = new Set<tls.TLSSocket>();
   private readonly revoked = new Set<string>();
   private connectionCount = 0;
+  private readonly refusedReasons: string[] = [];
   private boundPort = 0;
 
   private constructor(
@@ -120,7 +123,16 @@ export class Simulator {
     return this.boundPort;
   }
 
-  /** How many TLS connections completed the handshake so far. */
+  /**
+   * Why client certificates were refused, in order (OpenSSL codes such as CERT_REVOKED,
+   * CERT_HAS_EXPIRED, UNABLE_TO_VERIFY_LEAF_SIGNATURE). Node's TLS server cannot send the alert
+   * an FMC would; the client only sees the connection close during the handshake.
+   */
+  get refused(): readonly string[] {
+    return this.refusedReasons;
+  }
+
+  /** How many TLS connections with an accepted certificate were made so far. */
   get connections(): number {
     return this.connectionCount;
   }
@@ -144,7 +156,9 @@ export class Simulator {
 
   async start(): Promise<{ port: number }> {
     if (this.server) return { port: this.boundPort };
-    const server = tls.createServer({ ...this.secureContextOptions(), requestCert: true, rejectUnauthorized: true }, (socket) => this.onConnection(socket));
+    // rejectUnauthorized stays off so the verdict (and its reason) is ours: Node's own check
+    // closes the socket silently either way — it cannot send a TLS alert (see `refused`).
+    const server = tls.createServer({ ...this.secureContextOptions(), requestCert: true, rejectUnauthorized: false }, (socket) => this.onConnection(socket));
     server.on('tlsClientError', (err, socket) => this.log(`handshake with ${socket.remoteAddress ?? '?'} failed: ${err.message}`));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -164,6 +178,8 @@ export class Simulator {
     this.server = undefined;
     for (const s of this.sessions) s.dispose();
     this.sessions.clear();
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
@@ -181,14 +197,24 @@ export class Simulator {
   }
 
   private onConnection(socket: tls.TLSSocket): void {
-    const number = ++this.connectionCount;
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
     const peer = normalizeAddress(socket.remoteAddress ?? '');
+    if (!socket.authorized) {
+      // Revoked, expired, foreign or missing client certificate: the handshake is refused.
+      const reason = String(socket.authorizationError ?? 'no client certificate');
+      this.refusedReasons.push(reason);
+      this.log(`refused a client certificate from ${peer}: ${reason}`);
+      socket.destroy();
+      return;
+    }
+    const number = ++this.connectionCount;
     if (this.opts.hostCheck) {
       const names = certificateNames(socket.getPeerCertificate());
       if (!names.includes(peer)) {
         // The FMC's post-connection check: close right away, no eStreamer Error (G53 p18/p22).
         this.log(`connection ${number} from ${peer}: certificate names ${names.join(', ') || 'nothing'}; closing`);
-        socket.destroy();
+        socket.end();
         return;
       }
     }
