@@ -15,7 +15,7 @@ import { TIMESTAMP_NOW, TIMESTAMP_OLDEST, eventsFor, flagsFor, isMetadataRecord,
 import type { EStreamerRecord, RecordFamily } from '../protocol/types';
 import { readJsonFile, writeFileAtomic } from './atomicFile';
 import { Backoff, type BackoffOptions } from './backoff';
-import { BookmarkStore, ResumePoint, fmcStateDir } from './bookmark';
+import { BookmarkStore, ResumePoint, fmcStateDir, recordKey } from './bookmark';
 import type { ClientCredentials } from './credentials';
 import { ClientError } from './errors';
 import { StateDirLock } from './lock';
@@ -75,7 +75,10 @@ export interface ClientCounters {
   lagSeconds?: number;
   unknown: number;
   malformed: number;
+  /** Re-sent records of the resume second that were already stored. */
   duplicatesDropped: number;
+  /** Metadata records byte-identical to one already stored (the FMC re-sends them per connection). */
+  metadataRepeatsDropped: number;
   keepAlives: number;
   connections: number;
   reconnects: number;
@@ -100,6 +103,16 @@ export interface ClientLogEntry {
 
 const DEFAULT_PORT = 8302;
 
+/** `metadata.json` in the FMC's state folder. */
+interface MetadataStateJson {
+  version: 1;
+  fmc: string;
+  /** MetadataCache.toJSON(). */
+  cache: unknown;
+  /** recordKey() of every metadata record already stored in the dumps. */
+  storedKeys: string[];
+}
+
 export class EStreamerClient extends Disposable {
   /** "host:port", the FMC's identity for state and messages. */
   readonly fmc: string;
@@ -122,7 +135,7 @@ export class EStreamerClient extends Disposable {
   private currentState: ClientState = { kind: 'stopped', reason: 'not started' };
   private readonly stats: ClientCounters = {
     records: 0, stored: 0, recordsByType: {}, recordsByFamily: {}, bytes: 0, recordsPerSecond: 0, unknown: 0, malformed: 0,
-    duplicatesDropped: 0, keepAlives: 0, connections: 0, reconnects: 0, errors: 0,
+    duplicatesDropped: 0, metadataRepeatsDropped: 0, keepAlives: 0, connections: 0, reconnects: 0, errors: 0,
   };
   private readonly backoff: Backoff;
   private resume = new ResumePoint();
@@ -135,6 +148,10 @@ export class EStreamerClient extends Disposable {
   private wake: (() => void) | undefined;
   private firstConnectSecond: number | undefined;
   private metadataDirty = false;
+  private bookmarkSaving: Promise<void> | undefined;
+  private bookmarkPending = false;
+  /** Keys of metadata records already stored (persisted with the cache). */
+  private storedMetadata = new Set<string>();
   private metadataSaving: Promise<void> = Promise.resolve();
   private newestArchive: number | undefined;
   private rateSamples: Array<{ at: number; records: number }> = [];
@@ -345,6 +362,7 @@ export class EStreamerClient extends Disposable {
   /** Counts, de-duplicates, stores, then moves the bookmark; the session acks after this resolves. */
   private async deliver(records: EStreamerRecord[]): Promise<void> {
     const fresh: EStreamerRecord[] = [];
+    const newMetadata: string[] = [];
     for (const r of records) {
       this.stats.records++;
       this.stats.recordsByType[r.recordType] = (this.stats.recordsByType[r.recordType] ?? 0) + 1;
@@ -354,8 +372,15 @@ export class EStreamerClient extends Disposable {
       if (r.archiveTimestamp !== undefined && (this.newestArchive === undefined || r.archiveTimestamp > this.newestArchive)) {
         this.newestArchive = r.archiveTimestamp;
       }
-      if (isMetadataRecord(r.recordType) && this.cache.add(r)) this.metadataDirty = true;
-      if (this.resume.isStored(r)) {
+      if (r.archiveTimestamp === undefined && isMetadataRecord(r.recordType)) {
+        this.cache.add(r);
+        const key = recordKey(r);
+        if (this.storedMetadata.has(key)) {
+          this.stats.metadataRepeatsDropped++;
+          continue;
+        }
+        newMetadata.push(key);
+      } else if (this.resume.isStored(r)) {
         this.stats.duplicatesDropped++;
         continue;
       }
@@ -365,9 +390,13 @@ export class EStreamerClient extends Disposable {
     if (fresh.length === 0) return;
     const addresses = await this.sink.write(fresh);
     this.stats.stored += fresh.length;
+    if (newMetadata.length > 0) {
+      for (const key of newMetadata) this.storedMetadata.add(key);
+      this.metadataDirty = true;
+    }
     if (this.resume.advance(fresh)) {
       this.stats.bookmark = this.resume.archiveSecond;
-      await this.bookmarkStore?.save(this.resume);
+      this.saveBookmarkBehind();
     }
     this.recordsEmitter.fire({ records: fresh, addresses });
   }
@@ -378,17 +407,22 @@ export class EStreamerClient extends Disposable {
     if (!this.fmcDir) return;
     this.lock = await StateDirLock.acquire(this.fmcDir, this.fmc);
     this.bookmarkStore = new BookmarkStore(this.fmcDir, this.fmc);
-    const saved = await this.bookmarkStore.load();
+    const savedBookmark = await this.bookmarkStore.load();
     // An explicit start wins over a stored bookmark; the bookmark is then rebuilt from this stream.
-    if ((this.options.start ?? 'bookmark') === 'bookmark') this.resume = saved;
+    const resumed = (this.options.start ?? 'bookmark') === 'bookmark';
+    if (resumed) this.resume = savedBookmark;
     this.stats.bookmark = this.resume.archiveSecond;
     const cacheJson = await readJsonFile(this.metadataFile()!).catch((e: Error) => {
       this.log('warn', `metadata cache ${this.metadataFile()} unreadable (${e.message}); names will be learnt again`);
       return undefined;
     });
-    if (cacheJson !== undefined) {
+    const saved = cacheJson as Partial<MetadataStateJson> | undefined;
+    if (saved !== undefined) {
       try {
-        this.cache = MetadataCache.fromJSON(cacheJson);
+        if (saved.version !== 1 || saved.fmc !== this.fmc) throw new Error('not a metadata state file of this FMC');
+        this.cache = MetadataCache.fromJSON(saved.cache);
+        // Which metadata records are already in the dumps only holds for a resumed stream.
+        if (resumed && Array.isArray(saved.storedKeys)) this.storedMetadata = new Set(saved.storedKeys.map(String));
       } catch (e) {
         this.log('warn', `metadata cache ${this.metadataFile()} unusable (${(e as Error).message}); names will be learnt again`);
       }
@@ -403,14 +437,41 @@ export class EStreamerClient extends Disposable {
     const file = this.metadataFile();
     if (!file || !this.metadataDirty) return this.metadataSaving;
     this.metadataDirty = false;
-    const json = JSON.stringify(this.cache.toJSON());
+    const state: MetadataStateJson = { version: 1, fmc: this.fmc, cache: this.cache.toJSON(), storedKeys: [...this.storedMetadata] };
+    const json = JSON.stringify(state);
     this.metadataSaving = this.metadataSaving
       .then(() => writeFileAtomic(file, json))
       .catch((e: Error) => this.log('warn', `could not save the metadata cache: ${e.message}`));
     return this.metadataSaving;
   }
 
+  /**
+   * Writes the bookmark behind the stream, one write at a time, always the newest state. Not
+   * awaited before the ack: the records are already durable in the sink, and a bookmark on disk
+   * that lags (a crash during its write) can only make the FMC re-send, never skip, records.
+   */
+  private saveBookmarkBehind(): void {
+    if (!this.bookmarkStore) return;
+    if (this.bookmarkSaving) {
+      this.bookmarkPending = true;
+      return;
+    }
+    const store = this.bookmarkStore;
+    this.bookmarkSaving = (async () => {
+      do {
+        this.bookmarkPending = false;
+        try {
+          await store.save(this.resume);
+        } catch (e) {
+          this.log('error', `could not save the bookmark ${store.file}: ${(e as Error).message}`);
+        }
+      } while (this.bookmarkPending);
+      this.bookmarkSaving = undefined;
+    })();
+  }
+
   private async saveState(): Promise<void> {
+    await this.bookmarkSaving;
     try {
       await this.bookmarkStore?.save(this.resume);
     } catch (e) {

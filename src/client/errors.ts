@@ -32,22 +32,19 @@ export class ClientError extends Error {
   }
 }
 
-/** The FMC dropped the TCP connection in the middle of the TLS handshake, without an alert. */
-export function handshakeRejected(endpoint: string, cause?: unknown): ClientError {
+/**
+ * The FMC hung up during the TLS handshake or right after it, without an alert or a byte. It does
+ * that when it refuses the client certificate (deleted/revoked client, another FMC's certificate)
+ * and when the connection does not come from the host the certificate names (G53 p18/p22).
+ */
+export function refusedWithoutReason(endpoint: string, when: 'during' | 'right after', clientHost: string | undefined, cause?: unknown): ClientError {
   return new ClientError(
     'rejected',
-    `${endpoint} closed the connection during the TLS handshake: the FMC most likely refused this client certificate; ${CREATE_CLIENT_ADVICE}.`,
-    cause,
-  );
-}
-
-/** The FMC completed TLS and hung up before sending anything: its post-connection host check. */
-export function hostCheckFailed(endpoint: string, clientHost: string | undefined): ClientError {
-  return new ClientError(
-    'rejected',
-    `${endpoint} closed the connection right after the TLS handshake without a word: the FMC checks that the connection comes from ` +
-      `the host in the client certificate${clientHost ? ` (${clientHost})` : ''}. Connect from that address (behind NAT: the NAT address), ` +
+    `${endpoint} closed the connection ${when} the TLS handshake without saying why. The FMC does this when it refuses the client ` +
+      `certificate (client deleted or revoked, or a certificate from another FMC) and when the connection does not come from the host ` +
+      `named in the certificate${clientHost ? ` (${clientHost})` : ''}: connect from that address (behind NAT: the NAT address), ` +
       `or ${CREATE_CLIENT_ADVICE}.`,
+    cause,
   );
 }
 

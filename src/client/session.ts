@@ -23,7 +23,7 @@ import {
   type StreamingEvent,
 } from '../protocol';
 import type { EStreamerRecord } from '../protocol/types';
-import { ClientError, hostCheckFailed } from './errors';
+import { ClientError, refusedWithoutReason } from './errors';
 import type { ITransport } from './transport';
 
 export interface SessionRequest {
@@ -99,7 +99,7 @@ export class Session {
           new ClientError('server-error', `The FMC reported error ${this.serverError.code}: ${this.serverError.text}`, undefined, this.serverError.code),
         );
       }
-      if (close.bytesReceived === 0) return this.finish(hostCheckFailed(options.endpoint, options.clientHost));
+      if (close.bytesReceived === 0) return this.finish(refusedWithoutReason(options.endpoint, 'right after', options.clientHost));
       this.finish(new ClientError('closed', `${options.endpoint} closed the connection.`));
     });
   }

@@ -7,7 +7,7 @@ import * as tls from 'node:tls';
 import { Emitter, type Event } from '../common/events';
 import type { IDisposable } from '../common/lifecycle';
 import type { ClientCredentials } from './credentials';
-import { ClientError, describeConnectionError, handshakeRejected } from './errors';
+import { ClientError, describeConnectionError, refusedWithoutReason } from './errors';
 
 export interface TransportClose {
   /** Why it closed; undefined for an orderly close by the peer. */
@@ -79,7 +79,7 @@ export function connectTls(options: TlsTransportOptions): Promise<ITransport> {
       socket.destroy();
       // A reset after TCP came up but before TLS finished is how many servers refuse a certificate.
       const droppedInHandshake = tcpUp && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
-      reject(droppedInHandshake ? handshakeRejected(endpoint, err) : describeConnectionError(err, endpoint));
+      reject(droppedInHandshake ? refusedWithoutReason(endpoint, 'during', options.credentials.clientHost, err) : describeConnectionError(err, endpoint));
     };
     socket.once('error', onEarlyError);
     socket.once('secureConnect', () => {

@@ -183,7 +183,7 @@ describe('client/session (in-memory transport)', () => {
     t.end();
     const end = await s.done;
     assert.equal(end.error?.kind, 'rejected');
-    assert.match(end.error!.message, /right after the TLS handshake.*10\.9\.9\.9.*System > Integration > eStreamer/);
+    assert.match(end.error!.message, /right after the TLS handshake.*revoked.*10\.9\.9\.9.*System > Integration > eStreamer/);
   });
 
   it('no data and no keep-alive for the stall time is a stall; a slow consumer is not', async () => {
