@@ -47,7 +47,8 @@ export class DumpHoverProvider implements vscode.HoverProvider {
     }
     const links = ipsInLine(line.text).map((m) => {
       const args = encodeURIComponent(JSON.stringify([{ ip: m.ip, file: document.uri.fsPath, line: position.line + 1 }]));
-      return `[$(timeline-view-icon) Show timeline for ${escapeMd(m.ip)}](command:${OPEN_HOST_TIMELINE}?${args} "${m.key}")`;
+      // ipsInLine only yields [0-9a-f.:] addresses and [A-Za-z0-9_@.[\]-] keys: nothing to escape.
+      return `[$(timeline-view-icon) Show timeline for ${m.ip}](command:${OPEN_HOST_TIMELINE}?${args} "${m.key}")`;
     });
     if (links.length) md.appendMarkdown(links.join(' · ') + '\n\n');
     const nameWidth = Math.max(5, ...spans.map((s) => s.name.length));
