@@ -11,6 +11,7 @@ import { readDumps, type DumpEntry, type DumpIssue } from '../../../src/dump/rea
 import { DumpWriter } from '../../../src/dump/writer';
 import { run as runConvert } from '../../../src/cli/commands/convert';
 import { HOSTILE_STRINGS } from './format.test';
+import { loadScenario } from '../../../src/sim/scenarios';
 
 const FIXTURES = path.resolve(__dirname, '../../../../shared/estreamer/fixtures');
 const SESSION = path.join(FIXTURES, 'fmc-session-2020-12-03.hex');
@@ -76,6 +77,33 @@ describe('dump write → read round trip', () => {
       }
       assert.equal(new Set(written.map(([k]) => k)).size, written.length, 'no key twice on a line');
     }
+  });
+
+  it('round-trips every record of the simulator’s compromise scenario (intrusion, malware, IOC, …)', async () => {
+    const { store } = await loadScenario('compromise', { seed: 7, hosts: 6, compromised: 2 });
+    // As the simulator streams them: each event's metadata once, just before it.
+    const sent = new Set<string>();
+    const records: EStreamerRecord[] = [];
+    for (let it = store.recordsFrom(0), n = it.next(); !n.done; n = it.next()) {
+      for (const key of n.value.refs ?? []) {
+        const meta = store.metadata(key);
+        if (meta && !sent.has(key)) records.push(decodeRecord(meta.encode(false)));
+        sent.add(key);
+      }
+      records.push(decodeRecord(n.value.encode(n.value.archiveTimestamp !== undefined)));
+    }
+    const families = new Set(records.map((r) => r.family));
+    for (const f of ['intrusion', 'connection', 'metadata', 'ioc', 'malware', 'file-malware', 'user', 'discovery']) assert.ok(families.has(f as never), `scenario has ${f} records`);
+    const dir = tmpDir();
+    const w = new DumpWriter({ dir, fmc: '127.0.0.1:8302', names: new MetadataCache(), maxFileBytes: 256 * 1024 });
+    for (let i = 0; i < records.length; i += 500) await w.write(records.slice(i, i + 500));
+    await w.close();
+    const { entries, issues } = await readAll([dir]);
+    assert.deepEqual(issues, []);
+    assert.equal(entries.length, records.length);
+    entries.forEach((e, i) => assertSameRecord(e.record, records[i], `scenario record ${i} (${records[i].recordType})`));
+    const intrusion = entries.find((e) => e.record.family === 'intrusion');
+    assert.ok(intrusion && Object.keys(intrusion.names).length > 0, 'intrusion events get names from the dump’s own metadata');
   });
 
   it('round-trips hostile strings inside real records (metadata names)', async () => {
