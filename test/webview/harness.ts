@@ -66,6 +66,9 @@ export async function openTimelinePage(browser: Browser, o: PageOptions = {}): P
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`console: ${m.text()}`);
   });
+  // tsx compiles page.evaluate callbacks with esbuild's keepNames, which calls a __name helper
+  // that only exists in Node: give the page an identity one (test tooling, not the bundle).
+  await page.addInitScript('globalThis.__name = (fn) => fn;');
   // Init scripts run before any page script; this one only records what the CSP blocks.
   await page.addInitScript(() => {
     const w = window as unknown as { __cspViolations: string[] };

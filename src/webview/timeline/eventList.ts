@@ -32,6 +32,9 @@ interface RowElements {
   peer: HTMLSpanElement;
   open: HTMLButtonElement;
   index: number;
+  /** What the row shows, to skip refilling unchanged rows. */
+  event: TimelineEvent | undefined;
+  stamp: number;
 }
 
 export class EventList {
@@ -45,6 +48,8 @@ export class EventList {
   private selected = -1;
   private selectedConnection: string | undefined;
   private frame = 0;
+  /** Bumped when selection or data changes, so every row is refilled once. */
+  private stamp = 0;
 
   constructor(
     container: HTMLElement,
@@ -97,6 +102,7 @@ export class EventList {
    */
   reset(total: number, keep?: { top?: number; topOffset?: number; selected?: number }): void {
     this.generation++;
+    this.stamp++;
     this.pages.clear();
     this.inFlight.clear();
     this.total = total;
@@ -117,6 +123,7 @@ export class EventList {
   async select(index: number, opts: { reveal?: boolean } = {}): Promise<void> {
     if (index >= this.total) index = this.total - 1;
     this.selected = index;
+    this.stamp++;
     if (index < 0) {
       this.selectedConnection = undefined;
       this.renderNow();
@@ -128,6 +135,7 @@ export class EventList {
     const event = this.eventAt(index) ?? (await this.loadEvent(index));
     if (this.selected !== index) return;
     this.selectedConnection = event?.connectionKey;
+    this.stamp++;
     this.element.setAttribute('aria-activedescendant', `row-${index}`);
     this.renderNow();
     this.callbacks.onSelect(event, index);
@@ -154,21 +162,38 @@ export class EventList {
     });
   }
 
+  /**
+   * Rows keep the index they show while it stays in view, so a smooth scroll refills only the
+   * few rows that entered (text changes force layout; transforms alone do not).
+   */
   private renderNow(): void {
     const h = this.element.clientHeight || 400;
     const first = Math.max(0, Math.floor(this.element.scrollTop / ROW_HEIGHT) - OVERSCAN);
     const last = Math.min(this.total, Math.ceil((this.element.scrollTop + h) / ROW_HEIGHT) + OVERSCAN);
     const needed = Math.max(0, last - first);
-    while (this.rows.length < needed) this.rows.push(this.createRow());
-    while (this.rows.length > needed) this.rows.pop()!.root.remove();
+    const byIndex = new Map<number, RowElements>();
+    const free: RowElements[] = [];
+    for (const row of this.rows) {
+      if (row.index >= first && row.index < last && !byIndex.has(row.index)) byIndex.set(row.index, row);
+      else free.push(row);
+    }
+    while (this.rows.length < needed) {
+      const row = this.createRow();
+      this.rows.push(row);
+      this.sizer.appendChild(row.root);
+      free.push(row);
+    }
+    while (this.rows.length > needed) {
+      const row = free.pop()!;
+      row.root.remove();
+      this.rows.splice(this.rows.indexOf(row), 1);
+    }
     const missing = new Set<number>();
-    for (let k = 0; k < needed; k++) {
-      const index = first + k;
-      const row = this.rows[k];
-      if (!row.root.isConnected) this.sizer.appendChild(row.root);
+    for (let index = first; index < last; index++) {
+      const row = byIndex.get(index) ?? free.pop()!;
       const event = this.eventAt(index);
       if (!event) missing.add(Math.floor(index / PAGE_SIZE));
-      this.fillRow(row, index, event);
+      if (row.index !== index || row.event !== event || row.stamp !== this.stamp) this.fillRow(row, index, event);
     }
     for (const page of missing) this.fetch(page).catch((e: unknown) => this.callbacks.onError(e));
   }
@@ -221,7 +246,7 @@ export class EventList {
     open.title = 'Open record: reveal this line in its .estreamer dump';
     open.tabIndex = -1;
     root.append(time, lane, severity, link, summary, peer, open);
-    const row: RowElements = { root, time, lane, severity, link, summary, peer, open, index: -1 };
+    const row: RowElements = { root, time, lane, severity, link, summary, peer, open, index: -1, event: undefined, stamp: -1 };
     root.addEventListener('mousedown', () => void this.select(row.index, { reveal: false }));
     root.addEventListener('dblclick', () => this.withEvent(row.index, (e) => this.callbacks.onOpen(e)));
     open.addEventListener('click', (ev) => {
@@ -242,6 +267,8 @@ export class EventList {
 
   private fillRow(row: RowElements, index: number, event: TimelineEvent | undefined): void {
     row.index = index;
+    row.event = event;
+    row.stamp = this.stamp;
     row.root.id = `row-${index}`;
     row.root.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
     row.root.setAttribute('aria-selected', String(index === this.selected));

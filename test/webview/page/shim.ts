@@ -16,6 +16,16 @@ const seed = Number(params.get('seed') ?? '1');
 document.body.className = params.get('theme') === 'dark' ? 'vscode-dark' : 'vscode-light';
 
 let timeline: HostTimeline = generateTimeline({ count, seed, payloads: params.get('payloads') === '1' });
+// Milestones for bench/timeline.ts, in ms since navigation start.
+const times: { generatedAt: number; readyAt?: number; firstRowsAt?: number } = { generatedAt: performance.now() };
+(window as unknown as { __shimTimes: typeof times }).__shimTimes = times;
+const firstRows = new MutationObserver(() => {
+  if (document.querySelector('.event-list .row:not(.loading)')) {
+    times.firstRowsAt = performance.now();
+    firstRows.disconnect();
+  }
+});
+firstRows.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['class'] });
 const changes = new Emitter<void>();
 const posted: ToWebviewMessage[] = [];
 
@@ -90,6 +100,7 @@ const STATE_KEY = 'vscode-webview-state';
 (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({
   postMessage: (m: FromWebviewMessage) => {
     const data = structuredClone(m);
+    if (m.type === 'ready') times.readyAt ??= performance.now();
     setTimeout(() => void session.handleMessage(data), 0);
   },
   getState: () => {
