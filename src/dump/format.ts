@@ -118,11 +118,11 @@ export function readValue(line: string, pos: number): { value: string; end: numb
     }
     out += line.slice(start, i);
     const e = line[i + 1];
-    if (e === 'n') (out += '\n'), (i += 2);
-    else if (e === 'r') (out += '\r'), (i += 2);
-    else if (e === 't') (out += '\t'), (i += 2);
-    else if (e === '"' || e === '\\') (out += e), (i += 2);
-    else if (e === 'x') {
+    const simple = e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e === '"' || e === '\\' ? e : undefined;
+    if (simple !== undefined) {
+      out += simple;
+      i += 2;
+    } else if (e === 'x') {
       const h = line.slice(i + 2, i + 4);
       if (!/^[0-9a-fA-F]{2}$/.test(h)) throw new DumpFormatError(`bad \\x escape at column ${i + 1}`);
       out += String.fromCharCode(parseInt(h, 16));
