@@ -93,7 +93,6 @@ export class SimSession implements IDisposable {
         this.schedulePump();
       }
     });
-    this.armKeepAlive();
   }
 
   get closed(): boolean {
@@ -241,12 +240,17 @@ export class SimSession implements IDisposable {
       return false;
     }
     this.written += bytes.length;
-    this.armKeepAlive();
+    if (this.keepAlive) this.armKeepAlive();
     return this.socket.write(bytes);
   }
 
+  /**
+   * Keep-alives go out "when no data is being transmitted" (G53 p25): only once the session has
+   * caught up with the store, so a Null from the server always means "nothing more for now".
+   */
   private armKeepAlive(): void {
     clearTimeout(this.keepAlive);
+    this.keepAlive = undefined;
     if (this.state === 'closed' || this.opts.keepAliveMs <= 0) return;
     this.keepAlive = setTimeout(() => {
       if (this.state === 'closed' || this.isStalled()) return this.armKeepAlive();
@@ -364,10 +368,8 @@ export class SimSession implements IDisposable {
         this.stalledUntil = Date.now() + stall.seconds * 1000;
         this.stallTimer = setTimeout(() => {
           this.stalledUntil = 0;
-          this.armKeepAlive();
           this.schedulePump();
         }, stall.seconds * 1000);
-        clearTimeout(this.keepAlive);
       }
     }
     return ok;
@@ -401,9 +403,12 @@ export class SimSession implements IDisposable {
 
   private waitForAppend(): void {
     if (this.waitingForAppend) return;
+    this.armKeepAlive();
     this.waitingForAppend = this.opts.store.onDidAppend(() => {
       this.waitingForAppend?.dispose();
       this.waitingForAppend = undefined;
+      clearTimeout(this.keepAlive);
+      this.keepAlive = undefined;
       this.schedulePump();
     });
   }

@@ -2,8 +2,22 @@
  * A minimal eStreamer client for the simulator's tests, written against the raw codec: TLS with
  * the simulator's client certificate, a push decoder, and a queue of received messages.
  */
+import assert from 'node:assert/strict';
 import tls from 'node:tls';
-import { MessageDecoder, type Message } from '../../../src/protocol';
+import {
+  MessageDecoder,
+  MessageType,
+  decodeBundle,
+  decodeRecord,
+  encodeEventStreamRequest,
+  encodeNull,
+  encodeStreamingRequest,
+  eventsFor,
+  flagsFor,
+  type EventFamilyName,
+  type Message,
+} from '../../../src/protocol';
+import type { EStreamerRecord } from '../../../src/protocol/types';
 import type { Simulator } from '../../../src/sim';
 
 export class RawClient {
@@ -83,3 +97,28 @@ export class RawClient {
     this.socket.destroy();
   }
 }
+
+const ALL: EventFamilyName[] = ['intrusion', 'connection', 'file', 'malware', 'discovery', 'user', 'metadata', 'ioc'];
+
+/** Runs an extended session to the end of the store; returns the records in arrival order. */
+export async function collectExtended(sim: Simulator, timestamp: number, opts: { archive?: boolean; families?: EventFamilyName[]; convention?: 'entry' | 'message' } = {}): Promise<EStreamerRecord[]> {
+  const c = await RawClient.connect(sim);
+  try {
+    const flags = flagsFor(opts.families ?? ALL, { archiveTimestamps: opts.archive ?? true, extended: true });
+    c.send(encodeEventStreamRequest(timestamp, flags));
+    const info = await c.next();
+    assert.equal(info.type, MessageType.StreamingInformation);
+    c.send(encodeStreamingRequest([{ serviceId: 6667, flags, initialTimestamp: timestamp, events: eventsFor(opts.families ?? ALL) }], opts.convention));
+    const out: EStreamerRecord[] = [];
+    for (;;) {
+      const m = await c.next(10_000);
+      if (m.type === MessageType.Null) return out; // a keep-alive: the simulator has caught up
+      assert.equal(m.type, MessageType.MessageBundle);
+      for (const r of decodeBundle(m.body).records) out.push(decodeRecord(r.slice()));
+      c.send(encodeNull());
+    }
+  } finally {
+    c.close();
+  }
+}
+

@@ -18,36 +18,7 @@ import {
 import type { EStreamerRecord } from '../../../src/protocol/types';
 import { ADVERTISED_SERVICES, SimErrorCode, Simulator } from '../../../src/sim';
 import { readRealSession } from '../../../src/sim/scenarios/real';
-import { RawClient } from './rawClient';
-
-const ALL: EventFamilyName[] = ['intrusion', 'connection', 'file', 'malware', 'discovery', 'user', 'metadata', 'ioc'];
-
-/** Runs an extended session to the end of the store; returns the records in arrival order. */
-export async function collectExtended(sim: Simulator, timestamp: number, opts: { archive?: boolean; families?: EventFamilyName[]; convention?: 'entry' | 'message' } = {}): Promise<EStreamerRecord[]> {
-  const c = await RawClient.connect(sim);
-  try {
-    const flags = flagsFor(opts.families ?? ALL, { archiveTimestamps: opts.archive ?? true, extended: true });
-    c.send(encodeEventStreamRequest(timestamp, flags));
-    const info = await c.next();
-    assert.equal(info.type, MessageType.StreamingInformation);
-    c.send(encodeStreamingRequest([{ serviceId: 6667, flags, initialTimestamp: timestamp, events: eventsFor(opts.families ?? ALL) }], opts.convention));
-    const out: EStreamerRecord[] = [];
-    for (;;) {
-      let m;
-      try {
-        m = await c.next(400);
-      } catch {
-        return out; // nothing more: the store is exhausted
-      }
-      if (m.type === MessageType.Null) return out;
-      assert.equal(m.type, MessageType.MessageBundle);
-      for (const r of decodeBundle(m.body).records) out.push(decodeRecord(r.slice()));
-      c.send(encodeNull());
-    }
-  } finally {
-    c.close();
-  }
-}
+import { RawClient, collectExtended } from './rawClient';
 
 describe('sim/session: the protocol as the real FMC speaks it', function () {
   let real: Simulator;
