@@ -10,7 +10,7 @@ import type { EStreamerRecord } from '../protocol/types';
 import { Emitter, type Event } from '../common/events';
 import { LANES, type AnalysisReport, type HostSummary, type HostTimeline, type IndicatorRef, type Lane, type RecordRef, type Severity, type TimelineEvent, type Verdict } from '../common/timeline';
 import { isoMicro } from './fields';
-import { observe, type Indicator, type IocTrigger, type Names } from './observe';
+import { observe, type Indicator, type IocTrigger, type Names, type Observation } from './observe';
 
 export const DEFAULT_BEFORE_MS = 24 * 3600 * 1000;
 
@@ -26,24 +26,8 @@ export interface TimelineOptions {
   afterMs?: number;
 }
 
-interface StoredEvent {
-  seq: number;
-  timeMs: number;
-  recordType: number;
-  family: string;
-  lane: Lane;
-  severity: Severity;
-  summary: string;
-  src?: string;
-  dst?: string;
-  connectionKey?: string;
-  eventKey?: string;
-  indicator?: Indicator;
-  context?: boolean;
-  iocTrigger?: IocTrigger;
-  file: string;
-  line: number;
-}
+/** An observation as stored: the object observe() made, numbered and addressed (no copy). */
+type StoredEvent = Omit<Observation, 'facts'> & { seq: number; file: string; line: number };
 
 interface HostState {
   ip: string;
@@ -54,6 +38,8 @@ interface HostState {
   events: number[];
   indicators: number[];
   contextCount: number;
+  /** Sort key for equal scores: IPv4 numerically, then IPv6 as text. */
+  order: string;
   cached?: HostSummary;
   /** Exact time of the first indicator (the summary's ISO string is for display). */
   firstIndicatorMs?: number;
@@ -98,25 +84,11 @@ export class Analyzer {
       file = ref.file;
       this.files.set(file, file);
     }
-    const ev: StoredEvent = {
-      seq: this.events.length,
-      timeMs: obs.timeMs,
-      recordType: obs.recordType,
-      family: obs.family,
-      lane: obs.lane,
-      severity: obs.severity,
-      summary: obs.summary,
-      src: obs.src,
-      dst: obs.dst,
-      connectionKey: obs.connectionKey,
-      eventKey: obs.eventKey,
-      indicator: obs.indicator,
-      context: obs.context,
-      iocTrigger: obs.iocTrigger,
-      file,
-      line: ref.line,
-    };
-    this.events.push(ev);
+    const ev = obs as Observation & Partial<StoredEvent>;
+    ev.seq = this.events.length;
+    ev.file = file;
+    ev.line = ref.line;
+    this.events.push(ev as StoredEvent);
     const hostA = obs.src ? this.host(obs.src) : undefined;
     const hostB = obs.dst && obs.dst !== obs.src ? this.host(obs.dst) : undefined;
     for (const h of [hostA, hostB]) {
@@ -144,16 +116,16 @@ export class Analyzer {
 
   /** All hosts, worst first (score, then address). */
   hosts(): HostSummary[] {
-    const out: HostSummary[] = [];
-    for (const h of this.hostMap.values()) out.push(this.summary(h));
-    out.sort((a, b) => b.score - a.score || compareIp(a.ip, b.ip));
-    return out;
+    const states = [...this.hostMap.values()];
+    const scored = states.map((h) => ({ h, s: this.summary(h) }));
+    scored.sort((a, b) => b.s.score - a.s.score || (a.h.order < b.h.order ? -1 : a.h.order > b.h.order ? 1 : 0));
+    return scored.map((x) => x.s);
   }
 
   private host(ip: string): HostState {
     let h = this.hostMap.get(ip);
     if (!h) {
-      h = { ip, macs: new Set(), netbiosNames: new Set(), os: new Set(), users: new Set(), events: [], indicators: [], contextCount: 0 };
+      h = { ip, macs: new Set(), netbiosNames: new Set(), os: new Set(), users: new Set(), events: [], indicators: [], contextCount: 0, order: ipOrder(ip) };
       this.hostMap.set(ip, h);
     }
     return h;
@@ -353,12 +325,8 @@ function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-function compareIp(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  if (pa.length === 4 && pb.length === 4) {
-    for (let i = 0; i < 4; i++) if (pa[i] !== pb[i]) return pa[i] - pb[i];
-    return 0;
-  }
-  return a.localeCompare(b);
+function ipOrder(ip: string): string {
+  const parts = ip.split('.');
+  if (parts.length === 4) return '4' + parts.map((p) => p.padStart(3, '0')).join('.');
+  return '6' + ip;
 }

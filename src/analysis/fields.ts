@@ -10,19 +10,20 @@ function isPlainObject(v: FieldValue | undefined): v is { [name: string]: FieldV
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 }
 
-/** First of `names` present at the top level, else in a directly nested block (header, block). */
+/**
+ * First of `names` present at the top level (the record's block, flattened by the codec), else
+ * in the discovery event header the codec nests under `discoveryHeader`.
+ */
 export function field(fields: Fields, ...names: string[]): FieldValue | undefined {
-  for (const n of names) {
-    const v = fields[n];
+  for (let i = 0; i < names.length; i++) {
+    const v = fields[names[i]];
     if (v !== undefined && v !== null) return v;
   }
-  for (const key in fields) {
-    const inner = fields[key];
-    if (!isPlainObject(inner)) continue;
-    for (const n of names) {
-      const v = inner[n];
-      if (v !== undefined && v !== null) return v;
-    }
+  const header = fields.discoveryHeader;
+  if (!isPlainObject(header)) return undefined;
+  for (let i = 0; i < names.length; i++) {
+    const v = header[names[i]];
+    if (v !== undefined && v !== null) return v;
   }
   return undefined;
 }
