@@ -34,7 +34,10 @@ export interface DumpIssue {
 export interface ReadDumpOptions {
   /** Told about every skipped line or odd file; reading goes on. */
   onIssue?: (issue: DumpIssue) => void;
-  /** Cache to rebuild names into (a new one by default); every metadata record read is added. */
+  /**
+   * Cache to rebuild names into; every metadata record read is added. By default each FMC (the
+   * header's fmc=) gets its own, so ids of one FMC never resolve to names of another.
+   */
   metadata?: MetadataCache;
   /** Bytes read per chunk (default 4 MiB). */
   chunkBytes?: number;
@@ -45,6 +48,10 @@ export interface ReadDumpOptions {
  * header's `created`, then by file name (which starts with the creation time), then by path.
  */
 export async function listDumpFiles(paths: readonly string[]): Promise<string[]> {
+  return (await listDumpFilesWithHeaders(paths)).map((f) => f.file);
+}
+
+async function listDumpFilesWithHeaders(paths: readonly string[]): Promise<Array<{ file: string; header?: DumpHeader }>> {
   const found = new Set<string>();
   const walk = async (p: string, explicit: boolean): Promise<void> => {
     const st = await fs.stat(p);
@@ -65,12 +72,12 @@ export async function listDumpFiles(paths: readonly string[]): Promise<string[]>
       throw new Error(code === 'ENOENT' ? `No such dump file or folder: ${p}` : `Cannot read ${p}: ${(err as Error).message}`);
     }
   }
-  const keyed = await Promise.all([...found].map(async (file) => ({ file, created: (await readHeader(file))?.created ?? '' })));
+  const keyed = await Promise.all([...found].map(async (file) => ({ file, header: await readHeader(file).catch(() => undefined) })));
   keyed.sort(
     (a, b) =>
-      cmp(a.created, b.created) || cmp(path.basename(a.file), path.basename(b.file)) || cmp(a.file, b.file),
+      cmp(a.header?.created ?? '', b.header?.created ?? '') || cmp(path.basename(a.file), path.basename(b.file)) || cmp(a.file, b.file),
   );
-  return keyed.map((k) => k.file);
+  return keyed;
 }
 
 function cmp(a: string, b: string): number {
@@ -92,8 +99,12 @@ export async function readHeader(file: string): Promise<DumpHeader | undefined> 
 
 /** Stream every record of the given files and folders, in time order across rotations. */
 export async function* readDumps(paths: readonly string[], options: ReadDumpOptions = {}): AsyncGenerator<DumpEntry> {
-  const metadata = options.metadata ?? new MetadataCache();
-  for (const file of await listDumpFiles(paths)) yield* readDumpFile(file, { ...options, metadata });
+  const perFmc = new Map<string, MetadataCache>();
+  for (const { file, header } of await listDumpFilesWithHeaders(paths)) {
+    let metadata = options.metadata ?? perFmc.get(header?.fmc ?? '');
+    if (!metadata) perFmc.set(header?.fmc ?? '', (metadata = new MetadataCache()));
+    yield* readDumpFile(file, { ...options, metadata });
+  }
 }
 
 const SPACE = 0x20;

@@ -139,6 +139,26 @@ describe('dump write → read round trip', () => {
     for (const f of w.files) assert.equal(entries.find((e) => e.file === f)?.line, 2);
   });
 
+  it('keeps the names of two FMCs apart when reading both folders', async () => {
+    const records = fixtureRecords().filter((r) => r.status === 'ok');
+    const root = tmpDir();
+    const withMetadata = new DumpWriter({ dir: path.join(root, 'a'), fmc: 'fmc-a:8302', now: () => Date.UTC(2026, 0, 1) });
+    await withMetadata.write(records);
+    await withMetadata.close();
+    // FMC b sent the same event ids but no metadata: nothing may resolve from FMC a's names.
+    const eventsOnly = new DumpWriter({ dir: path.join(root, 'b'), fmc: 'fmc-b:8302', now: () => Date.UTC(2026, 0, 2) });
+    await eventsOnly.write(records.filter((r) => r.family !== 'metadata'));
+    await eventsOnly.close();
+    const { entries } = await readAll([root]);
+    const a = entries.filter((e) => e.file.includes(`${path.sep}a${path.sep}`) && e.record.recordType === 71);
+    const b = entries.filter((e) => e.file.includes(`${path.sep}b${path.sep}`) && e.record.recordType === 71);
+    assert.equal(a.length, 38);
+    assert.equal(b.length, 38);
+    const builtIn = (e: DumpEntry): Record<string, string> => new MetadataCache().names(e.record); // e.g. protocol=TCP
+    assert.ok(a.every((e) => Object.keys(e.names).length > Object.keys(builtIn(e)).length), 'FMC a resolves from its metadata');
+    for (const e of b) assert.deepEqual(e.names, builtIn(e), 'no names leak from another FMC');
+  });
+
   it('skips and reports a truncated last line, keeping every whole record', async () => {
     const records = fixtureRecords().slice(0, 10);
     const dir = tmpDir();
