@@ -4,19 +4,17 @@ import { X509Certificate } from 'node:crypto';
 import { MessageType, ProtocolError, decodeBundle, decodeError, decodeRecord, encodeNull, toHex } from '../../../src/protocol';
 import { Simulator, parseFault, FaultSyntaxError, type Fault, type SimulatorCertificates } from '../../../src/sim';
 import { readRealSession } from '../../../src/sim/scenarios/real';
-import { RawClient } from './rawClient';
+import { RawClient, sharedCertificates } from './rawClient';
 
 const fixture = readRealSession();
 const expectedStream = Buffer.concat(fixture.fromServer);
 
 describe('sim/faults: each fault is observable', function () {
-  let base: Simulator;
   let certificates: SimulatorCertificates;
   const running: Simulator[] = [];
 
   before(async () => {
-    base = await Simulator.create({ scenario: 'real' });
-    certificates = base.certificates;
+    certificates = await sharedCertificates();
   });
   afterEach(async () => {
     for (const s of running.splice(0)) await s.stop();

@@ -18,7 +18,15 @@ import {
   type Message,
 } from '../../../src/protocol';
 import type { EStreamerRecord } from '../../../src/protocol/types';
-import type { Simulator } from '../../../src/sim';
+import { Simulator, type SimulatorCertificates } from '../../../src/sim';
+
+let shared: Promise<SimulatorCertificates> | undefined;
+
+/** One CA and certificate set for every simulator test in this process (key generation is the slow part). */
+export function sharedCertificates(): Promise<SimulatorCertificates> {
+  shared ??= Simulator.create({ scenario: 'flood', floodEvents: 0 }).then((s) => s.certificates);
+  return shared;
+}
 
 export class RawClient {
   private readonly decoder = new MessageDecoder();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { toHex } from '../../../src/protocol';
 import type { EStreamerRecord, Fields } from '../../../src/protocol/types';
 import { Simulator, type GroundTruth } from '../../../src/sim';
-import { collectExtended } from './rawClient';
+import { collectExtended, sharedCertificates } from './rawClient';
 
 const IOC_CLASSES = ['attempted-admin', 'successful-admin', 'attempted-user', 'successful-user', 'web-application-attack'];
 
@@ -20,7 +20,7 @@ describe('sim/scenarios: generated streams and their ground truth', function () 
   const className = new Map<number, string>();
 
   before(async () => {
-    sim = await Simulator.create({ scenario: 'compromise', seed: 42, hosts: 8, compromised: 2, keepAliveMs: 200 });
+    sim = await Simulator.create({ scenario: 'compromise', seed: 42, hosts: 8, compromised: 2, keepAliveMs: 200, certificates: await sharedCertificates() });
     await sim.start();
     truth = sim.truth!;
     records = await collectExtended(sim, 0);
@@ -106,7 +106,7 @@ describe('sim/scenarios: generated streams and their ground truth', function () 
     const r = it.next();
     assert.equal(r.done, false);
     assert.equal(r.value?.archiveTimestamp, huge.truth!.start.unix + 500_000);
-    const flood = await Simulator.create({ scenario: 'flood', floodEvents: 3000, certificates: sim.certificates, keepAliveMs: 200 });
+    const flood = await Simulator.create({ scenario: 'flood', floodEvents: 1500, certificates: sim.certificates, keepAliveMs: 200 });
     await flood.start();
     try {
       const got = await collectExtended(flood, 0, { families: ['connection', 'metadata'] });

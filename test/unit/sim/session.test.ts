@@ -18,7 +18,7 @@ import {
 import type { EStreamerRecord } from '../../../src/protocol/types';
 import { ADVERTISED_SERVICES, SimErrorCode, Simulator } from '../../../src/sim';
 import { readRealSession } from '../../../src/sim/scenarios/real';
-import { RawClient, collectExtended } from './rawClient';
+import { RawClient, collectExtended, sharedCertificates } from './rawClient';
 
 describe('sim/session: the protocol as the real FMC speaks it', function () {
   let real: Simulator;
@@ -26,7 +26,7 @@ describe('sim/session: the protocol as the real FMC speaks it', function () {
   const fixture = readRealSession();
 
   before(async () => {
-    real = await Simulator.create({ scenario: 'real', keepAliveMs: 300 });
+    real = await Simulator.create({ scenario: 'real', keepAliveMs: 300, certificates: await sharedCertificates() });
     await real.start();
     compromise = await Simulator.create({ scenario: 'compromise', seed: 7, hosts: 6, compromised: 1, certificates: real.certificates, keepAliveMs: 300 });
     await compromise.start();

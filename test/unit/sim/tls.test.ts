@@ -3,7 +3,7 @@ import tls from 'node:tls';
 import { encodeEventStreamRequest, flagsFor, MessageType, RequestFlag } from '../../../src/protocol';
 import { Simulator } from '../../../src/sim';
 import { createCertificateAuthority, issueCertificate, newKeyPair } from '../../../src/sim/certs';
-import { RawClient } from './rawClient';
+import { RawClient, sharedCertificates } from './rawClient';
 
 /** Connects and reports how the handshake ended: 'ok' or the TLS error text. */
 function handshake(sim: Simulator, cert: string, key: string): Promise<string> {
@@ -22,7 +22,7 @@ function handshake(sim: Simulator, cert: string, key: string): Promise<string> {
 describe('sim/tls: mutual TLS like the FMC', function () {
   let sim: Simulator;
   before(async () => {
-    sim = await Simulator.create({ scenario: 'flood', floodEvents: 10, keepAliveMs: 200 });
+    sim = await Simulator.create({ scenario: 'flood', floodEvents: 10, keepAliveMs: 200, certificates: await sharedCertificates() });
     await sim.start();
   });
   after(() => sim?.stop());
