@@ -3,6 +3,7 @@ import { Command } from './commands';
 import { ConnectionCommands } from './connectCommands';
 import { ConnectionManager } from './connections';
 import { HostCommands } from './hosts';
+import { registerLanguageFeatures } from './language';
 import { getLogChannel } from './logger';
 import { ProfileSecrets } from './secrets';
 import { timelineWindowMs } from './settings';
@@ -37,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): EStreamerApi {
     onDidChange: manager.analyzer.onDidChange,
   });
   context.subscriptions.push(new HostCommands(manager, openTimeline, (verdict) => tree.revealVerdict(verdict)).register());
+  context.subscriptions.push(registerLanguageFeatures(context));
 
   return { connections: manager };
 }

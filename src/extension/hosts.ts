@@ -1,8 +1,11 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { analyzeDumps } from '../analysis';
 import type { HostSummary, RecordRef, Verdict } from '../common/timeline';
 import { Command } from './commands';
 import type { ConnectionManager } from './connections';
 import { createLogger } from './logger';
+import { configuredDumpFolder } from './settings';
 
 const log = createLogger('hosts');
 
@@ -22,6 +25,9 @@ export type OpenTimeline = (ip: string, focus?: RecordRef) => unknown;
 
 /** Open Host Timeline… and Show Compromised Hosts, over the window's Analyzer. */
 export class HostCommands {
+  /** Dump folders already read into the analysis this session (never read one twice). */
+  private readonly loadedFolders = new Set<string>();
+
   constructor(
     private readonly manager: ConnectionManager,
     private readonly openTimeline: OpenTimeline,
@@ -39,6 +45,8 @@ export class HostCommands {
   async openHostTimeline(arg?: HostArg): Promise<string | undefined> {
     const ip = typeof arg === 'string' ? arg : (arg?.ip ?? arg?.host?.ip);
     const focus = typeof arg === 'object' && arg.file && arg.line ? { file: arg.file, line: arg.line } : undefined;
+    // From a dump's CodeLens the host may come from an earlier session: read that dump folder first.
+    if (ip && focus && !this.manager.analyzer.timeline(ip)) await this.loadDumpFolder(path.dirname(focus.file));
     const chosen = ip ?? (await this.pickHost());
     if (!chosen) return undefined;
     if (!this.manager.analyzer.timeline(chosen)) {
@@ -51,6 +59,7 @@ export class HostCommands {
   }
 
   private async pickHost(): Promise<string | undefined> {
+    if (this.manager.analyzer.hosts().length === 0) await this.loadConfiguredDumps();
     const hosts = sortHosts(this.manager.analyzer.hosts());
     if (hosts.length === 0) {
       void vscode.window.showInformationMessage('No hosts yet: connect to an FMC (or start the built-in simulator) and let events arrive.', 'Connect to FMC').then((b) => b && vscode.commands.executeCommand(Command.Connect));
@@ -68,7 +77,42 @@ export class HostCommands {
     return picked?.ip;
   }
 
+  /**
+   * Feeds the .estreamer files of a folder into the window's Analyzer, unless a live connection
+   * writes there (its records are already in) or it was read before.
+   */
+  async loadDumpFolder(folder: string): Promise<void> {
+    if (this.loadedFolders.has(folder) || this.manager.connections.some((c) => c.dumpDir === folder)) return;
+    this.loadedFolders.add(folder);
+    let issues = 0;
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `eStreamer: analysing dumps in ${folder}` }, () =>
+      analyzeDumps([folder], {
+        analyzer: this.manager.analyzer,
+        onIssue: (issue) => {
+          if (issues++ < 20) log.warn(`${issue.file}:${issue.line}: ${issue.message}`);
+        },
+      }),
+    );
+    log.info(`analysed the dumps in ${folder}: ${this.manager.analyzer.hosts().length} hosts known, ${issues} issue(s)`);
+  }
+
+  /** With nothing streamed yet, the dumps already in the dump folder (one sub-folder per FMC) are the data. */
+  private async loadConfiguredDumps(): Promise<void> {
+    const root = configuredDumpFolder();
+    if (!root) return;
+    let entries: [string, vscode.FileType][];
+    try {
+      entries = await vscode.workspace.fs.readDirectory(root);
+    } catch {
+      return; // No dump folder yet: nothing to read.
+    }
+    for (const [name, type] of entries) {
+      if (type === vscode.FileType.Directory && !name.startsWith('.')) await this.loadDumpFolder(path.join(root.fsPath, name));
+    }
+  }
+
   async showCompromised(): Promise<number> {
+    if (this.manager.analyzer.hosts().length === 0) await this.loadConfiguredDumps();
     const hosts = this.manager.analyzer.hosts();
     const compromised = hosts.filter((h) => h.verdict === 'compromised');
     if (compromised.length === 0) {

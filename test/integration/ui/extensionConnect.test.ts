@@ -1,0 +1,192 @@
+/**
+ * The extension as a user meets it, in a real VS Code window (VS Code server + web workbench in
+ * headless Chromium): the command palette, the quick input, notifications, the status bar and the
+ * eStreamer view. The FMC is the project's simulator over real TLS on loopback, run by this test
+ * so that the test knows the password it types; the built-in one is started through the palette.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Simulator } from '../../../src/sim/simulator';
+import { VSCodeWorkbench } from './driver';
+
+interface Fmc {
+  sim: Simulator;
+  port: number;
+  pkcs12: string;
+}
+
+/** A simulated FMC whose client file lives outside the workspace and VS Code's data dirs. */
+async function startFmc(dir: string): Promise<Fmc> {
+  const sim = await Simulator.create({ scenario: 'compromise', host: '127.0.0.1', port: 0 });
+  const { port } = await sim.start();
+  const pkcs12 = path.join(dir, `client-${port}.pkcs12`);
+  fs.writeFileSync(pkcs12, sim.credentials.pkcs12);
+  return { sim, port, pkcs12 };
+}
+
+/** Every file under `dir` whose bytes contain `needle`. */
+function filesContaining(dir: string, needle: string): string[] {
+  const hits: string[] = [];
+  const wanted = Buffer.from(needle, 'utf8');
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    try {
+      if (fs.readFileSync(file).includes(wanted)) hits.push(file);
+    } catch {
+      // Sockets, files removed meanwhile: nothing to read.
+    }
+  }
+  return hits;
+}
+
+function recordLines(dir: string): number {
+  if (!fs.existsSync(dir)) return 0;
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.estreamer'))
+    .reduce((n, f) => n + fs.readFileSync(path.join(dir, f), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).length, 0);
+}
+
+function eventsIn(text: string): number {
+  const m = /([\d,]+) events/.exec(text);
+  return m ? Number(m[1].replace(/,/g, '')) : -1;
+}
+
+describe('extension UI: connect to an FMC as a user would', function () {
+  this.timeout(240_000);
+  let vscode: VSCodeWorkbench;
+  let scratch: string;
+  let fmc: Fmc;
+
+  before(async function () {
+    scratch = fs.mkdtempSync(path.join(tmpdir(), 'estreamer-ui-fmc-'));
+    fmc = await startFmc(scratch);
+    vscode = await VSCodeWorkbench.open();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      await vscode.screenshot(`extension-ui-failed-${this.currentTest.title}`);
+      console.log(vscode.consoleLines.slice(-40).join('\n'));
+    }
+  });
+
+  after(async function () {
+    await vscode?.close();
+    await fmc?.sim.stop();
+    if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+  });
+
+  /** Waits until the open quick input shows this title (each step of the flow has its own). */
+  async function step(title: string | RegExp): Promise<void> {
+    await vscode.page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 15_000 });
+  }
+
+  /** Connect to FMC → New FMC connection… → host, port, file, password, families, start. */
+  async function createProfileAndConnect(password: string): Promise<void> {
+    await vscode.runCommand('eStreamer: Connect to FMC');
+    // With saved profiles (the built-in simulator's) the first step is the profile picker.
+    await vscode.pickRow(/New FMC connection/);
+    await step('(1/5)');
+    await vscode.answerQuickInput('127.0.0.1');
+    await step('(2/5)');
+    await vscode.answerQuickInput(String(fmc.port));
+    await step('(3/5)');
+    await vscode.answerQuickInput(fmc.pkcs12);
+    await step('(4/5)');
+    // The families pick starts with the usual families selected; Enter keeps them.
+    await vscode.press('Enter');
+    await step('(5/5)');
+    await vscode.pickRow('Oldest available');
+    await step(/^Password for/);
+    await vscode.answerQuickInput(password, { password: true });
+  }
+
+  it('starts the built-in simulator from the palette and offers to connect', async () => {
+    await vscode.runCommand('eStreamer: Start Built-in Simulator');
+    const toast = await vscode.waitForNotification(/built-in FMC simulator is running on 127\.0\.0\.1:\d+/, 60_000);
+    assert.ok(await toast.getByRole('button', { name: 'Connect' }).isVisible(), 'the notification offers to connect');
+    await vscode.screenshot('extension-simulator-started');
+  });
+
+  it('says the password is wrong and offers to re-enter it, then connects with the right one', async () => {
+    await createProfileAndConnect('not-the-password');
+    const toast = await vscode.waitForNotification(/password does not open the \.pkcs12 file/, 30_000);
+    await vscode.screenshot('extension-wrong-password');
+    assert.ok(await toast.getByRole('button', { name: 'Show Log' }).isVisible(), 'the error offers the log');
+    await toast.getByRole('button', { name: 'Re-enter Password' }).click();
+    await step(/^Password for/);
+    await vscode.answerQuickInput(fmc.sim.credentials.password, { password: true });
+    await vscode.waitForStatusBarItem(new RegExp(`127\\.0\\.0\\.1:${fmc.port}: [\\d,]+ events`), 60_000);
+  });
+
+  it('streams into .estreamer files in the workspace while the status bar count grows', async () => {
+    const item = await vscode.waitForStatusBarItem(new RegExp(`127\\.0\\.0\\.1:${fmc.port}: [\\d,]+ events`));
+    const first = eventsIn(await item.innerText());
+    const dumpDir = path.join(vscode.folder, 'estreamer', `127.0.0.1_${fmc.port}`);
+    // The compromise scenario is finite: wait until the count stops moving, then compare with the files.
+    let last = first;
+    let stableFor = 0;
+    while (stableFor < 3) {
+      await vscode.page.waitForTimeout(1_000);
+      const now = eventsIn(await item.innerText());
+      assert.ok(now >= last, `the status bar count went down from ${last} to ${now}`);
+      stableFor = now === last ? stableFor + 1 : 0;
+      last = now;
+    }
+    await vscode.screenshot('extension-streaming');
+    assert.ok(last > 0, 'the status bar counts events');
+    assert.ok(last >= first);
+    assert.equal(recordLines(dumpDir), last, `the status bar count equals the record lines in ${dumpDir}`);
+  });
+
+  it('lists the compromised host in the eStreamer view', async () => {
+    const compromised = fmc.sim.truth?.compromised.map((h) => h.ip) ?? [];
+    assert.ok(compromised.length > 0, 'the scenario has compromised hosts');
+    // A click on the status bar item opens the view.
+    await (await vscode.waitForStatusBarItem(`127.0.0.1:${fmc.port}`)).click();
+    const group = vscode.page.locator('.monaco-list-row', { hasText: /^Compromised/ }).first();
+    await group.waitFor({ state: 'visible', timeout: 20_000 });
+    for (const ip of compromised) {
+      const row = vscode.page.locator('.monaco-list-row', { hasText: new RegExp(`(?<![\\d.])${ip.replace(/\./g, '\\.')}(?![\\d.]).*score`) });
+      await row.first().waitFor({ state: 'visible', timeout: 20_000 });
+    }
+    await vscode.screenshot('extension-view-hosts');
+  });
+
+  it('stops on Disconnect: the status bar item goes away and the dump stops growing', async () => {
+    await vscode.runCommand('eStreamer: Disconnect');
+    await vscode.page
+      .locator('.statusbar .statusbar-item', { hasText: `127.0.0.1:${fmc.port}:` })
+      .waitFor({ state: 'detached', timeout: 20_000 });
+    const dumpDir = path.join(vscode.folder, 'estreamer', `127.0.0.1_${fmc.port}`);
+    const lines = recordLines(dumpDir);
+    await vscode.page.waitForTimeout(1_000);
+    assert.equal(recordLines(dumpDir), lines);
+  });
+
+  it('reconnects a saved profile without asking for the password again (it is in secret storage)', async () => {
+    await vscode.runCommand('eStreamer: Connect to FMC');
+    await vscode.pickRow(new RegExp(`^127\\.0\\.0\\.1:${fmc.port}$`));
+    await vscode.waitForStatusBarItem(new RegExp(`127\\.0\\.0\\.1:${fmc.port}: [\\d,]+ events`), 60_000);
+    assert.equal(await vscode.page.locator('.quick-input-widget input[type="password"]').isVisible(), false, 'no password prompt');
+    await vscode.runCommand('eStreamer: Disconnect');
+    await vscode.page
+      .locator('.statusbar .statusbar-item', { hasText: `127.0.0.1:${fmc.port}:` })
+      .waitFor({ state: 'detached', timeout: 20_000 });
+  });
+
+  it('keeps the password in secret storage only: not in settings, not in any file', async () => {
+    const password = fmc.sim.credentials.password;
+    // The harness keeps VS Code's user data, server data and extensions under one scratch folder.
+    const scratchDir = (vscode as unknown as { server: { scratchDir: string } }).server.scratchDir;
+    assert.ok(scratchDir && fs.existsSync(scratchDir), 'the VS Code scratch folder is known');
+    const settingsFiles = filesContaining(scratchDir, '"pkcs12"');
+    assert.ok(settingsFiles.length > 0, 'the profile was saved to a settings file under the scratch folder');
+    assert.deepEqual(filesContaining(scratchDir, password), [], 'the password is in a file of VS Code\'s data');
+    assert.deepEqual(filesContaining(vscode.folder, password), [], 'the password is in a workspace file');
+  });
+});
