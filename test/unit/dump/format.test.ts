@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { EStreamerRecord } from '../../../src/protocol/types';
+import { handMadeRecord as record, HOSTILE_STRINGS } from './helpers';
 import {
   formatHeader,
   formatLine,
@@ -11,48 +11,6 @@ import {
   readValue,
   recordTime,
 } from '../../../src/dump/format';
-
-/** A hand-made record: lets the line format be tested without the codec. */
-function record(partial: Partial<EStreamerRecord>): EStreamerRecord {
-  return {
-    recordType: 400,
-    typeWord: 400,
-    domainId: 0,
-    name: 'Intrusion Event',
-    family: 'intrusion',
-    fields: {},
-    raw: new Uint8Array([0, 0, 1, 0x90, 0, 0, 0, 0]),
-    status: 'ok',
-    ...partial,
-  };
-}
-
-export const HOSTILE_STRINGS: string[] = [
-  '',
-  ' ',
-  'plain',
-  'two words',
-  'say "hi"',
-  'back\\slash',
-  '\\"',
-  'trailing backslash\\',
-  'line1\nline2\r\n',
-  'tab\there',
-  '\u0000\u0001\u001f\u007f',
-  '\u0080\u009f',
-  'bidi \u202eevil\u202c \u2066x\u2069 \u200f',
-  'line sep \u2028 para \u2029 nel \u0085',
-  'zero\u200bwidth \ufeff',
-  'lone \ud800 high, lone \udc00 low, \udbff',
-  'pair 😀 ok',
-  'Bank-Wire-Transfer-电汇说明-10012015.pdf',
-  'key=value raw=AAAA',
-  '"',
-  '\\u{41}',
-  '\\x41',
-  '-',
-  'a'.repeat(5000),
-];
 
 describe('dump line format', () => {
   it('quotes and unescapes every hostile string exactly, on one line', () => {

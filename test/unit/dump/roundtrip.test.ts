@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { MetadataCache } from '../../../src/metadata';
 import { decodeRecord, encodeRecord } from '../../../src/protocol';
@@ -10,7 +9,7 @@ import { parseLine } from '../../../src/dump/format';
 import { readDumps, type DumpEntry, type DumpIssue } from '../../../src/dump/reader';
 import { DumpWriter } from '../../../src/dump/writer';
 import { run as runConvert } from '../../../src/cli/commands/convert';
-import { HOSTILE_STRINGS } from './format.test';
+import { HOSTILE_STRINGS, tmpDir as scratch } from './helpers';
 import { loadScenario } from '../../../src/sim/scenarios';
 
 const FIXTURES = path.resolve(__dirname, '../../../../shared/estreamer/fixtures');
@@ -23,7 +22,7 @@ function fixtureRecords(): EStreamerRecord[] {
 }
 
 function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'estreamer-rt-'));
+  return scratch('estreamer-rt-');
 }
 
 async function readAll(paths: string[]): Promise<{ entries: DumpEntry[]; issues: DumpIssue[] }> {

@@ -1,32 +1,19 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EStreamerRecord } from '../../../src/protocol/types';
 import { formatLine, parseHeader, parseLine } from '../../../src/dump/format';
 import { DumpWriteError, DumpWriter, dumpFolder, rotatedFileName } from '../../../src/dump/writer';
 import type { RecordAddress } from '../../../src/dump/types';
+import { handMadeRecord, tmpDir } from './helpers';
 
 function fakeRecord(i: number): EStreamerRecord {
   const raw = Buffer.alloc(24 + (i % 7) * 5);
   raw.writeUInt32BE(400, 0);
   raw.writeUInt32BE(raw.length - 8, 4);
   raw.writeUInt32BE(i, 8);
-  return {
-    recordType: 400,
-    typeWord: 400,
-    domainId: 0,
-    name: 'Intrusion Event',
-    family: 'intrusion',
-    fields: { eventSecond: 1733212800 + i, eventMicrosecond: i % 1000000, eventId: i, msg: `rule "${i}"\n` },
-    raw,
-    status: 'ok',
-  };
-}
-
-function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'estreamer-dump-'));
+  return handMadeRecord({ fields: { eventSecond: 1733212800 + i, eventMicrosecond: i % 1000000, eventId: i, msg: `rule "${i}"\n` }, raw });
 }
 
 function lineAt(addr: RecordAddress): string {
