@@ -114,6 +114,10 @@ function protoName(fields: EStreamerRecord['fields'], names: Names, ...keys: str
   return n === undefined ? undefined : PROTOCOL_NAMES[n] ?? `proto ${n}`;
 }
 
+function isoSecond(unix: number): string {
+  return new Date(unix * 1000).toISOString().slice(0, 19) + 'Z';
+}
+
 function quote(text: string): string {
   return `"${text.replace(/[\u0000-\u001f]/g, ' ')}"`;
 }
@@ -163,8 +167,8 @@ export function observe(record: EStreamerRecord, names: Names): Observation | un
   return undefined;
 }
 
-function base(record: EStreamerRecord, lane: Lane, severity: Severity, summary: string): Observation {
-  return { timeMs: eventTimeMs(record), recordType: record.recordType, family: record.family, lane, severity, summary, facts: [] };
+function base(record: EStreamerRecord, lane: Lane, severity: Severity, summary: string, src?: string, dst?: string): Observation {
+  return { timeMs: eventTimeMs(record), recordType: record.recordType, family: record.family, lane, severity, summary, src, dst, facts: [] };
 }
 
 function observeIntrusion(record: EStreamerRecord, names: Names): Observation {
@@ -185,12 +189,11 @@ function observeIntrusion(record: EStreamerRecord, names: Names): Observation {
   const proto = protoName(f, names, 'ipProtocolId', 'protocol');
   const severity = (impact >= 1 && impact <= 4 ? impact : 5) as Severity;
   const classText = className ?? iocClass;
+  const iocName = pick(names, 'iocEventType');
   const summary =
     `${impact ? `[impact ${impact}] ` : ''}${message} (${signature})${classText ? ` ${classText}` : ''}` +
-    ` ${endpoint(src, sport)} → ${endpoint(dst, dport)}${proto ? ` ${proto}` : ''}${blocked ? ', blocked' : ''}`;
-  const obs = base(record, 'intrusion', severity, summary);
-  obs.src = src;
-  obs.dst = dst;
+    ` ${endpoint(src, sport)} → ${endpoint(dst, dport)}${proto ? ` ${proto}` : ''}${blocked ? ', blocked' : ''}${iocName ? ` [IOC: ${iocName}]` : ''}`;
+  const obs = base(record, 'intrusion', severity, summary, src, dst);
   obs.connectionKey = connectionKeyOf(record);
   const device = num(f, 'deviceId');
   const eventId = num(f, 'eventId');
@@ -236,10 +239,7 @@ function observeImpactAlert(record: EStreamerRecord, names: Names): Observation 
   const src = ip(f, 'sourceIpAddress');
   const dst = ip(f, 'destinationIpAddress');
   const desc = str(f, 'description') ?? 'impact alert';
-  const obs = base(record, 'intrusion', (impact >= 1 && impact <= 4 ? impact : 5) as Severity, `Impact alert: ${desc} ${src ?? '?'} → ${dst ?? '?'}`);
-  obs.src = src;
-  obs.dst = dst;
-  return obs;
+  return base(record, 'intrusion', (impact >= 1 && impact <= 4 ? impact : 5) as Severity, `Impact alert: ${desc} ${src ?? '?'} → ${dst ?? '?'}`, src, dst);
 }
 
 function observeCorrelation(record: EStreamerRecord, names: Names): Observation {
@@ -249,15 +249,8 @@ function observeCorrelation(record: EStreamerRecord, names: Names): Observation 
   const rule = pick(names, 'correlationRule') ?? `rule ${num(f, 'ruleId') ?? '?'}`;
   const policy = pick(names, 'correlationPolicy');
   const desc = str(f, 'eventDescription');
-  const obs = base(
-    record,
-    'intrusion',
-    4,
-    `Correlation: ${rule}${policy ? ` (policy ${policy})` : ''}${desc ? ` — ${desc}` : ''} ${src ?? '?'} → ${dst ?? '?'}`,
-  );
-  obs.src = src;
-  obs.dst = dst;
-  return obs;
+  const summary = `Correlation: ${rule}${policy ? ` (policy ${policy})` : ''}${desc ? ` — ${desc}` : ''} ${src ?? '?'} → ${dst ?? '?'}`;
+  return base(record, 'intrusion', 4, summary, src, dst);
 }
 
 function observeConnection(record: EStreamerRecord, names: Names): Observation {
@@ -291,9 +284,7 @@ function observeConnection(record: EStreamerRecord, names: Names): Observation {
   if (isSi) parts.push(`SI ${siCategory ?? 'match'}${blocked ? ' (blocked)' : ''}`);
   const cnc = isSi && /\b(cnc|c&c|c2|command.?and.?control|bot)/i.test(siCategory ?? '');
   const malware = isSi && !cnc && /malware|exploit|phishing|dga/i.test(siCategory ?? '');
-  const obs = base(record, 'connection', cnc || malware ? (blocked ? 3 : 1) : isSi ? 4 : 5, parts.join(', '));
-  obs.src = src;
-  obs.dst = dst;
+  const obs = base(record, 'connection', cnc || malware ? (blocked ? 3 : 1) : isSi ? 4 : 5, parts.join(', '), src, dst);
   obs.connectionKey = connectionKeyOf(record);
   const user = pick(names, 'user');
   if (src && user && !PLACEHOLDER_USERS.test(user)) obs.facts.push({ ip: src, user });
@@ -359,9 +350,7 @@ function observeFile(record: EStreamerRecord, names: Names): Observation {
     `${isMalware ? 'Malware ' : ''}file ${quote(name)}${fileType ? ` (${fileType})` : ''}${threat && threat !== name ? ` ${threat}` : ''}` +
     `${sha ? ` sha256 ${shortSha(sha)}` : ''}, ${verb} ${src ?? '?'} → ${dst ?? '?'}` +
     `${disposition ? `, ${disposition}` : ''}${action ? `, ${action}` : ''}${score ? `, threat score ${score}` : ''}`;
-  const obs = base(record, 'file', isMalware ? (blocked ? 3 : 1) : 5, summary);
-  obs.src = src;
-  obs.dst = dst;
+  const obs = base(record, 'file', isMalware ? (blocked ? 3 : 1) : 5, summary, src, dst);
   obs.connectionKey = connectionKeyOf(record);
   if (!isMalware) return obs;
   if (blocked) {
@@ -403,9 +392,7 @@ function observeMalware(record: EStreamerRecord, names: Names): Observation {
   const strong = verdict === 'executed' || verdict === 'dropper' || verdict === 'botnet' || verdict === 'compromise';
   const networkTransfer = typeId === 1 || typeId === 2 || /network file transfer/i.test(typeName ?? '');
   const blocked = networkTransfer && fileActionBlocked(actionId, action);
-  const obs = base(record, 'file', strong ? 1 : verdict === 'detected' && !blocked ? 2 : 3, summary);
-  obs.src = src;
-  obs.dst = dst;
+  const obs = base(record, 'file', strong ? 1 : verdict === 'detected' && !blocked ? 2 : 3, summary, src, dst);
   obs.connectionKey = connectionKeyOf(record);
   // An endpoint event names one host (usually in the destination field); a network transfer
   // lands on its receiver.
@@ -462,16 +449,18 @@ function observeIoc(record: EStreamerRecord, names: Names): Observation {
   const category = pick(names, 'iocCategory');
   const eventType = pick(names, 'iocEventType');
   const iocName = [eventType, category ? `(${category})` : undefined].filter(Boolean).join(' ') || `IOC ${iocId ?? '?'}`;
-  const obs = base(record, 'ioc', 1, `IOC set: ${iocName}`);
+  const firstSeen = num(f, 'firstSeen');
+  const lastSeen = num(f, 'lastSeen');
+  const seen = firstSeen ? ` (first seen ${isoSecond(firstSeen)}${lastSeen && lastSeen !== firstSeen ? `, last seen ${isoSecond(lastSeen)}` : ''})` : '';
+  const obs = base(record, 'ioc', 1, `IOC set: ${iocName}${seen}`);
   obs.src = host;
   if (host) for (const m of discoveryMacs(record)) obs.facts.push({ ip: host, mac: m });
-  const firstSeen = num(f, 'firstSeen');
   if (firstSeen) {
     const device = num(f, 'firstDeviceId');
     const connSecond = num(f, 'firstConnectionTime', 'firstConnectionTimestamp');
     const trigger: IocTrigger = {
       firstSeenMs: firstSeen * 1000,
-      lastSeenMs: (num(f, 'lastSeen') ?? 0) * 1000 || undefined,
+      lastSeenMs: lastSeen ? lastSeen * 1000 : undefined,
       eventId: num(f, 'firstEventId'),
       deviceId: device,
     };
@@ -553,7 +542,7 @@ function observeDiscovery(record: EStreamerRecord, names: Names): Observation | 
   if (record.recordType === 15 || record.recordType === 107) {
     const client = pick(names, 'clientApplication');
     const version = str(f, 'version');
-    details.push([client ?? `client ${num(f, 'id') ?? '?'}`, version].filter(Boolean).join(' '));
+    details.push(`${client ?? `client application ${num(f, 'id') ?? '?'}`}${version ? `, version ${version}` : ''}`);
   }
   const obs = base(record, 'discovery', 5, `${what}${details.length ? `: ${details.filter(Boolean).join(', ')}` : ''} (${host})`);
   obs.src = host;
