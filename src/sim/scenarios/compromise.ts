@@ -33,7 +33,7 @@ const PRIORITIES = [
   { id: 2, name: 'medium' },
   { id: 3, name: 'low' },
 ];
-/** Classifications; the first five are the IOC classes (ANALYSIS.md §5.1). */
+/** Classifications; the first five are the IOC classes (ANALYSIS.md §5.1) every exploit uses. */
 const CLASSES = {
   'attempted-admin': { id: 1, description: 'Attempted Administrator Privilege Gain' },
   'successful-admin': { id: 2, description: 'Successful Administrator Privilege Gain' },
@@ -45,7 +45,6 @@ const CLASSES = {
   'policy-violation': { id: 8, description: 'Potential Corporate Privacy Violation' },
 } as const;
 type ClassName = keyof typeof CLASSES;
-const IOC_CLASSES: ClassName[] = ['attempted-admin', 'successful-admin', 'attempted-user', 'successful-user', 'web-application-attack'];
 
 interface Rule {
   sid: number;

@@ -54,7 +54,9 @@ describe('sim/cli: estreamer sim', function () {
         s.on('secureConnect', () => s.write(encodeEventStreamRequest(0, RequestFlag.metadata | RequestFlag.intrusion)));
         s.on('data', (d: Buffer) => {
           const m = decoder.push(d)[0];
-          if (m) (s.destroy(), resolve(m.type));
+          if (!m) return;
+          s.destroy();
+          resolve(m.type);
         });
         s.on('error', reject);
       });

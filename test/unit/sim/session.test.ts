@@ -10,12 +10,8 @@ import {
   encodeMessage,
   encodeNull,
   encodeStreamingRequest,
-  eventsFor,
-  flagsFor,
   toHex,
-  type EventFamilyName,
 } from '../../../src/protocol';
-import type { EStreamerRecord } from '../../../src/protocol/types';
 import { ADVERTISED_SERVICES, SimErrorCode, Simulator } from '../../../src/sim';
 import { readRealSession } from '../../../src/sim/scenarios/real';
 import { RawClient, collectExtended, sharedCertificates } from './rawClient';
