@@ -11,7 +11,7 @@ import { Emitter, type Event } from '../common/events';
 import { Disposable } from '../common/lifecycle';
 import type { RecordAddress, RecordSink } from '../dump/types';
 import { MetadataCache } from '../metadata';
-import { TIMESTAMP_NOW, TIMESTAMP_OLDEST, eventsFor, flagsFor, isMetadataRecord, type EventFamilyName } from '../protocol';
+import { TIMESTAMP_NOW, TIMESTAMP_OLDEST, decodeRecord, eventsFor, flagsFor, isMetadataRecord, type EventFamilyName } from '../protocol';
 import type { EStreamerRecord, RecordFamily } from '../protocol/types';
 import { readJsonFile, writeFileAtomic } from './atomicFile';
 import { Backoff, type BackoffOptions } from './backoff';
@@ -103,21 +103,25 @@ export interface ClientLogEntry {
 
 const DEFAULT_PORT = 8302;
 
-/** `metadata.json` in the FMC's state folder. */
+/**
+ * `metadata.json` in the FMC's state folder. The metadata records themselves are kept (not the
+ * cache's tables) so a restart can feed them to whatever cache the caller handed in, through its
+ * public add(), and a newer decoder learns more from the same bytes.
+ */
 interface MetadataStateJson {
   version: 1;
   fmc: string;
-  /** MetadataCache.toJSON(). */
-  cache: unknown;
-  /** recordKey() of every metadata record already stored in the dumps. */
+  /** Every distinct metadata record received (base64 of its exact bytes). */
+  records: string[];
+  /** recordKey() of those already stored in the dumps of the current stream. */
   storedKeys: string[];
 }
 
 export class EStreamerClient extends Disposable {
   /** "host:port", the FMC's identity for state and messages. */
   readonly fmc: string;
-  private cache: MetadataCache;
-  /** Resolves ids to names with the current metadata cache (hand it to the dump writer). */
+  private readonly cache: MetadataCache;
+  /** Resolves ids to names with the client's metadata cache (hand it to the dump writer). */
   readonly names = {
     add: (record: EStreamerRecord): boolean => this.cache.add(record),
     names: (record: EStreamerRecord): Record<string, string> => this.cache.names(record),
@@ -150,8 +154,12 @@ export class EStreamerClient extends Disposable {
   private metadataDirty = false;
   private bookmarkSaving: Promise<void> | undefined;
   private bookmarkPending = false;
+  /** Sink writes in progress (a slow disk is not an idle stream). */
+  private storing = 0;
   /** Keys of metadata records already stored (persisted with the cache). */
   private storedMetadata = new Set<string>();
+  /** recordKey → base64 bytes of each distinct metadata record, persisted for names after a restart. */
+  private readonly knownMetadata = new Map<string, string>();
   private metadataSaving: Promise<void> = Promise.resolve();
   private newestArchive: number | undefined;
   private rateSamples: Array<{ at: number; records: number }> = [];
@@ -170,7 +178,7 @@ export class EStreamerClient extends Disposable {
     this.fmcDir = options.stateDir ? fmcStateDir(options.stateDir, options.host, options.port ?? DEFAULT_PORT) : undefined;
   }
 
-  /** The id → name maps learnt from this FMC (restored from the state folder on start). */
+  /** The id → name maps learnt from this FMC (the one passed in, or its own); refilled from the state folder on start. */
   get metadata(): MetadataCache {
     return this.cache;
   }
@@ -380,6 +388,7 @@ export class EStreamerClient extends Disposable {
           continue;
         }
         newMetadata.push(key);
+        if (!this.knownMetadata.has(key)) this.knownMetadata.set(key, Buffer.from(r.raw).toString('base64'));
       } else if (this.resume.isStored(r)) {
         this.stats.duplicatesDropped++;
         continue;
@@ -388,7 +397,14 @@ export class EStreamerClient extends Disposable {
     }
     this.stats.lastRecordAt = Date.now();
     if (fresh.length === 0) return;
-    const addresses = await this.sink.write(fresh);
+    this.storing++;
+    let addresses: RecordAddress[];
+    try {
+      addresses = await this.sink.write(fresh);
+    } finally {
+      this.storing--;
+      this.stats.lastRecordAt = Date.now();
+    }
     this.stats.stored += fresh.length;
     if (newMetadata.length > 0) {
       for (const key of newMetadata) this.storedMetadata.add(key);
@@ -412,15 +428,19 @@ export class EStreamerClient extends Disposable {
     const resumed = (this.options.start ?? 'bookmark') === 'bookmark';
     if (resumed) this.resume = savedBookmark;
     this.stats.bookmark = this.resume.archiveSecond;
-    const cacheJson = await readJsonFile(this.metadataFile()!).catch((e: Error) => {
+    const json = await readJsonFile(this.metadataFile()!).catch((e: Error) => {
       this.log('warn', `metadata cache ${this.metadataFile()} unreadable (${e.message}); names will be learnt again`);
       return undefined;
     });
-    const saved = cacheJson as Partial<MetadataStateJson> | undefined;
+    const saved = json as Partial<MetadataStateJson> | undefined;
     if (saved !== undefined) {
       try {
-        if (saved.version !== 1 || saved.fmc !== this.fmc) throw new Error('not a metadata state file of this FMC');
-        this.cache = MetadataCache.fromJSON(saved.cache);
+        if (saved.version !== 1 || saved.fmc !== this.fmc || !Array.isArray(saved.records)) throw new Error('not a metadata state file of this FMC');
+        for (const text of saved.records) {
+          const record = decodeRecord(Buffer.from(String(text), 'base64'));
+          this.cache.add(record);
+          this.knownMetadata.set(recordKey(record), String(text));
+        }
         // Which metadata records are already in the dumps only holds for a resumed stream.
         if (resumed && Array.isArray(saved.storedKeys)) this.storedMetadata = new Set(saved.storedKeys.map(String));
       } catch (e) {
@@ -437,7 +457,7 @@ export class EStreamerClient extends Disposable {
     const file = this.metadataFile();
     if (!file || !this.metadataDirty) return this.metadataSaving;
     this.metadataDirty = false;
-    const state: MetadataStateJson = { version: 1, fmc: this.fmc, cache: this.cache.toJSON(), storedKeys: [...this.storedMetadata] };
+    const state: MetadataStateJson = { version: 1, fmc: this.fmc, records: [...this.knownMetadata.values()], storedKeys: [...this.storedMetadata] };
     const json = JSON.stringify(state);
     this.metadataSaving = this.metadataSaving
       .then(() => writeFileAtomic(file, json))
@@ -499,7 +519,7 @@ export class EStreamerClient extends Disposable {
         void this.saveMetadata();
       }
       const idleMs = this.options.stopWhenIdleMs;
-      if (idleMs !== undefined && now - (this.stats.lastRecordAt ?? startedAt) >= idleMs) {
+      if (idleMs !== undefined && this.storing === 0 && now - (this.stats.lastRecordAt ?? startedAt) >= idleMs) {
         this.requestStop(`idle: no records for ${Math.round(idleMs / 1000)} s`, true);
       }
     }, Math.min(interval, this.options.stopWhenIdleMs ?? interval));

@@ -69,6 +69,13 @@ describe('client against the simulator (real TLS on loopback)', function () {
         tmp.cleanup();
       }
     });
+  });
+
+  describe('the compromise scenario into dumps', () => {
+    let sim: Simulator;
+    let port: number;
+    before(async () => ({ sim, port } = await startSim({ scenario: 'compromise', seed: 7 })));
+    after(() => sim.stop());
 
     it('streams into dumps: every record stored once, names resolve from the saved cache after a restart', async () => {
       const tmp = tempDir('estreamer-e2e-');
@@ -94,8 +101,16 @@ describe('client against the simulator (real TLS on loopback)', function () {
         assert.equal(c.unknown + c.malformed, 0);
         assert.equal(c.bookmark, sim.truth!.end.unix, 'bookmark = newest archive second stored');
 
-        const saved = JSON.parse(fs.readFileSync(path.join(tmp.dir, 'state', `127.0.0.1-${port}`, 'metadata.json'), 'utf8'));
-        const restored = MetadataCache.fromJSON(saved.cache);
+        // A restarted process (offline here) refills the cache it is given from the state folder.
+        const restored = new MetadataCache();
+        const offline = clientFor(sim, port, new CountingSink(), {
+          stateDir: path.join(tmp.dir, 'state'),
+          start: 'bookmark',
+          transportFactory: () => Promise.reject(new ClientError('config', 'offline for this test')),
+        }, restored);
+        offline.start();
+        assert.equal((await offline.whenStopped()).reason, 'offline for this test');
+        offline.dispose();
         const it = sim.store.recordsFrom(0);
         let names: Record<string, string> = {};
         for (let r = it.next(); !r.done; r = it.next()) {

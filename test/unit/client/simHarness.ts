@@ -6,6 +6,7 @@ import { recordKey } from '../../../src/client/bookmark';
 import { EStreamerClient, type ClientOptions, type ClientState } from '../../../src/client/client';
 import { loadPkcs12 } from '../../../src/client/credentials';
 import type { RecordAddress, RecordSink } from '../../../src/dump/types';
+import type { MetadataCache } from '../../../src/metadata';
 import type { EStreamerRecord } from '../../../src/protocol/types';
 import { Simulator, type SimulatorOptions } from '../../../src/sim/simulator';
 
@@ -59,6 +60,7 @@ export function clientFor(
   port: number,
   sink: RecordSink,
   options: Partial<ClientOptions> = {},
+  metadata?: MetadataCache,
 ): EStreamerClient {
   return new EStreamerClient(
     {
@@ -73,6 +75,7 @@ export function clientFor(
       ...options,
     },
     sink,
+    metadata,
   );
 }
 
