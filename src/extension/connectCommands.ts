@@ -48,6 +48,11 @@ export class ConnectionCommands {
       if (name) void vscode.window.showErrorMessage(`There is no FMC profile named "${name}" in the setting estreamer.profiles.`);
       return false;
     }
+    const existing = this.manager.get(profile.name);
+    if (existing?.isActive) {
+      void vscode.window.showInformationMessage(`${profile.name} is already connected (${existing.state.kind}). Use eStreamer: Reconnect to start it again.`);
+      return existing.state.kind === 'streaming';
+    }
     let password = await this.secrets.get(profile.name);
     if (password === undefined) {
       password = await askPassword(profile);

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { loadScenario } from '../../../src/sim/scenarios';
+import { Simulator } from '../../../src/sim/simulator';
 import type { EStreamerApi } from '../../../src/extension/extension';
 import type { SimulatorInfo } from '../../../src/extension/simulator';
 
@@ -158,6 +159,42 @@ describe('extension: built-in simulator → connect → dumps → hosts → disc
 });
 
 /** Updates estreamer.profiles and waits until this extension host sees the new value. */
+
+describe('extension: connection failures say what to do', function () {
+  this.timeout(120_000);
+  let info: SimulatorInfo;
+  let saved: unknown[];
+  /** Another FMC: its internal CA did not issue the built-in simulator's client certificate. */
+  let stranger: Simulator;
+
+  before(async () => {
+    await api();
+    const started = await vscode.commands.executeCommand<SimulatorInfo | undefined>('estreamer.startSimulator', { offerToConnect: false });
+    assert.ok(started);
+    info = started;
+    saved = vscode.workspace.getConfiguration('estreamer').get<unknown[]>('profiles') ?? [];
+    stranger = await Simulator.create({ scenario: 'compromise', host: '127.0.0.1', port: 0 });
+    const { port } = await stranger.start();
+    // The built-in profile (and so its stored password) pointed at the other FMC.
+    await updateProfiles(saved.map((p) => ((p as { name: string }).name === info.profile ? { ...(p as object), port } : p)));
+  });
+
+  after(async () => {
+    await updateProfiles(saved);
+    await stranger?.stop();
+  });
+
+  it('tells the user to create a client for this host when the FMC refuses the certificate', async () => {
+    const connected = await vscode.commands.executeCommand<boolean>('estreamer.connect', info.profile);
+    assert.equal(connected, false);
+    const connection = (await api()).connections.get(info.profile);
+    const failure = connection?.snapshot().lastError;
+    assert.equal(failure?.kind, 'certificate-refused', JSON.stringify(failure));
+    assert.match(failure.message, /create a client for this host's IP in System > Integration > eStreamer/);
+    assert.equal(connection?.isActive, false);
+  });
+});
+
 async function updateProfiles(profiles: unknown[]): Promise<void> {
   const wanted = JSON.stringify(profiles);
   await vscode.workspace.getConfiguration('estreamer').update('profiles', profiles, vscode.ConfigurationTarget.Global);
