@@ -103,7 +103,7 @@ export class Analyzer {
       victim.indicators.push(ev.seq);
       victim.cached = undefined;
     }
-    for (const fact of obs.facts) {
+    for (const fact of obs.facts ?? []) {
       const h = this.host(fact.ip);
       if (fact.mac) h.macs.add(fact.mac);
       if (fact.netbios) h.netbiosNames.add(fact.netbios);
@@ -111,6 +111,7 @@ export class Analyzer {
       if (fact.user) h.users.add(fact.user);
       h.cached = undefined;
     }
+    ev.facts = undefined; // folded into the hosts; not kept per event
     this.scheduleChange();
   }
 

@@ -76,10 +76,15 @@ export interface Observation {
   indicator?: Indicator;
   /** True for attacks that were seen but stopped or did not matter (blocked, impact 3/4). */
   context?: boolean;
-  facts: HostFacts[];
+  /** What the record says about its hosts (MAC, NetBIOS, OS, user); consumed by the index. */
+  facts?: HostFacts[];
   iocTrigger?: IocTrigger;
   /** (device, event id) of an intrusion event, so an IOC state pointer can find it. */
   eventKey?: string;
+}
+
+function addFact(obs: Observation, fact: HostFacts): void {
+  (obs.facts ??= []).push(fact);
 }
 
 /** The first non-empty resolved name among `keys` (the metadata cache's key spellings vary). */
@@ -168,7 +173,23 @@ export function observe(record: EStreamerRecord, names: Names): Observation | un
 }
 
 function base(record: EStreamerRecord, lane: Lane, severity: Severity, summary: string, src?: string, dst?: string): Observation {
-  return { timeMs: eventTimeMs(record), recordType: record.recordType, family: record.family, lane, severity, summary, src, dst, facts: [] };
+  // Every property set up front: one object shape for all observations keeps V8's access fast.
+  return {
+    timeMs: eventTimeMs(record),
+    recordType: record.recordType,
+    family: record.family,
+    lane,
+    severity,
+    summary,
+    src,
+    dst,
+    connectionKey: undefined,
+    indicator: undefined,
+    context: undefined,
+    facts: undefined,
+    iocTrigger: undefined,
+    eventKey: undefined,
+  };
 }
 
 function observeIntrusion(record: EStreamerRecord, names: Names): Observation {
@@ -199,7 +220,7 @@ function observeIntrusion(record: EStreamerRecord, names: Names): Observation {
   const eventId = num(f, 'eventId');
   if (device !== undefined && eventId !== undefined) obs.eventKey = `${device}/${eventId}`;
   const user = pick(names, 'user');
-  if (src && user && !PLACEHOLDER_USERS.test(user)) obs.facts.push({ ip: src, user });
+  if (src && user && !PLACEHOLDER_USERS.test(user)) addFact(obs, { ip: src, user });
 
   const qualifies = iocClass && (IMPACT_IOC_CLASSES.has(iocClass) || MALWARE_CLASSES.has(iocClass));
   if (!qualifies) return obs;
@@ -287,9 +308,9 @@ function observeConnection(record: EStreamerRecord, names: Names): Observation {
   const obs = base(record, 'connection', cnc || malware ? (blocked ? 3 : 1) : isSi ? 4 : 5, parts.join(', '), src, dst);
   obs.connectionKey = connectionKeyOf(record);
   const user = pick(names, 'user');
-  if (src && user && !PLACEHOLDER_USERS.test(user)) obs.facts.push({ ip: src, user });
+  if (src && user && !PLACEHOLDER_USERS.test(user)) addFact(obs, { ip: src, user });
   const netbios = str(f, 'netbios');
-  if (src && netbios) obs.facts.push({ ip: src, netbios });
+  if (src && netbios) addFact(obs, { ip: src, netbios });
   if (!cnc && !malware) return obs;
   // The side on the list is the CnC / malware server; the other side is the infected host.
   // 281 names the listed side; when unresolved, fall back to the internal host, then the initiator.
@@ -397,7 +418,7 @@ function observeMalware(record: EStreamerRecord, names: Names): Observation {
   // An endpoint event names one host (usually in the destination field); a network transfer
   // lands on its receiver.
   const host = src && dst ? victimOf(dst, src, 'a') : dst ?? src;
-  if (host && agentUser && !PLACEHOLDER_USERS.test(agentUser)) obs.facts.push({ ip: host, user: agentUser });
+  if (host && agentUser && !PLACEHOLDER_USERS.test(agentUser)) addFact(obs, { ip: host, user: agentUser });
   if (!host || verdict === 'contained' || verdict === 'other' || blocked) {
     if (verdict === 'contained' || blocked) obs.context = true;
     return obs;
@@ -454,7 +475,7 @@ function observeIoc(record: EStreamerRecord, names: Names): Observation {
   const seen = firstSeen ? ` (first seen ${isoSecond(firstSeen)}${lastSeen && lastSeen !== firstSeen ? `, last seen ${isoSecond(lastSeen)}` : ''})` : '';
   const obs = base(record, 'ioc', 1, `IOC set: ${iocName}${seen}`);
   obs.src = host;
-  if (host) for (const m of discoveryMacs(record)) obs.facts.push({ ip: host, mac: m });
+  if (host) for (const m of discoveryMacs(record)) addFact(obs, { ip: host, mac: m });
   if (firstSeen) {
     const device = num(f, 'firstDeviceId');
     const connSecond = num(f, 'firstConnectionTime', 'firstConnectionTimestamp');
@@ -484,7 +505,7 @@ function observeUser(record: EStreamerRecord, names: Names): Observation {
   const who = `${user ?? 'unknown user'}${domain ? ` (${domain})` : ''}`;
   const obs = base(record, 'user', 5, `${verbs[record.recordType] ?? 'User event'}: ${who}${host ? ` on ${host}` : ''}`);
   obs.src = host;
-  if (host && user && !PLACEHOLDER_USERS.test(user) && record.recordType !== 92 && record.recordType !== 93) obs.facts.push({ ip: host, user });
+  if (host && user && !PLACEHOLDER_USERS.test(user) && record.recordType !== 92 && record.recordType !== 93) addFact(obs, { ip: host, user });
   return obs;
 }
 
@@ -546,6 +567,7 @@ function observeDiscovery(record: EStreamerRecord, names: Names): Observation | 
   }
   const obs = base(record, 'discovery', 5, `${what}${details.length ? `: ${details.filter(Boolean).join(', ')}` : ''} (${host})`);
   obs.src = host;
-  obs.facts.push(facts, ...macs.map((m) => ({ ip: host, mac: m })));
+  addFact(obs, facts);
+  for (const m of macs) addFact(obs, { ip: host, mac: m });
   return obs;
 }
