@@ -8,5 +8,6 @@ export { SCENARIO_NAMES, DEFAULT_START_TIME } from './scenarios';
 export type { ScenarioName, ScenarioOptions } from './scenarios';
 export { ADVERTISED_SERVICES, SimErrorCode } from './session';
 export { MemoryStore } from './store';
+export { eventRecord, metadataRecord } from './scenarios/records';
 export type { RecordStore, SimRecord } from './store';
 export { createCertificateAuthority, issueCertificate, createPkcs12, createCrl } from './certs';

@@ -21,7 +21,7 @@ import {
 } from './certs';
 import { faultsFor, type Fault } from './faults';
 import { SimSession } from './session';
-import type { RecordStore } from './store';
+import { MemoryStore, type RecordStore, type SimRecord } from './store';
 import type { GroundTruth } from './truth';
 import { loadScenario, type ScenarioName, type ScenarioOptions } from './scenarios';
 
@@ -181,6 +181,16 @@ export class Simulator {
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /**
+   * Adds live records (archive seconds not older than the stored ones): connected clients that
+   * caught up, and clients that asked for "now", receive them. Build them with eventRecord /
+   * metadataRecord. Only stores kept in memory (compromise, real) accept appends.
+   */
+  append(records: readonly SimRecord[]): void {
+    if (!(this.store instanceof MemoryStore)) throw new Error(`The ${this.opts.scenario} scenario generates its records; it takes no appends.`);
+    this.store.append(records);
   }
 
   /** Issues another client certificate (e.g. for a second client or another address). */

@@ -12,7 +12,7 @@ import {
   encodeStreamingRequest,
   toHex,
 } from '../../../src/protocol';
-import { ADVERTISED_SERVICES, SimErrorCode, Simulator } from '../../../src/sim';
+import { ADVERTISED_SERVICES, SimErrorCode, Simulator, eventRecord } from '../../../src/sim';
 import { readRealSession } from '../../../src/sim/scenarios/real';
 import { RawClient, collectExtended, sharedCertificates } from './rawClient';
 
@@ -154,6 +154,27 @@ describe('sim/session: the protocol as the real FMC speaks it', function () {
       c.send(encodeEventStreamRequest(0xffffffff, RequestFlag.metadata | RequestFlag.intrusion));
       const m = await c.next(1500);
       assert.equal(m.type, MessageType.Null, 'only a keep-alive, no stored events');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('streams records appended while connected to a client that asked for "now"', async () => {
+    const c = await RawClient.connect(compromise);
+    try {
+      c.send(encodeEventStreamRequest(0xffffffff, RequestFlag.metadata | RequestFlag.intrusion | RequestFlag.archiveTimestamps));
+      assert.equal((await c.next()).type, MessageType.Null, 'caught up at once');
+      const at = compromise.store.now();
+      compromise.append([
+        eventRecord(400, at, { deviceId: 1, eventId: 1, eventSecond: at, sourceIpAddress: '10.1.1.1', destinationIpAddress: '10.1.1.2', classificationId: 1 }, ['123:1', '67:1']),
+      ]);
+      const types: number[] = [];
+      for (let m = await c.next(); m.type !== MessageType.Null; m = await c.next()) {
+        const r = decodeRecord(m.body.slice());
+        types.push(r.recordType);
+        if (r.recordType === 400) assert.equal(r.archiveTimestamp, at);
+      }
+      assert.deepEqual(types, [123, 67, 400]);
     } finally {
       c.close();
     }
