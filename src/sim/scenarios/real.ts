@@ -8,6 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MessageType, decodeBundle, decodeRecord, encodeRecord, hexToBytes } from '../../protocol';
 import { MemoryStore, type SimRecord } from '../store';
+import { truthTime, type GroundTruth } from '../truth';
+import { countFullStream } from './records';
 import type { Scenario, ScenarioOptions } from './index';
 
 export const REAL_SESSION_FILE = 'fmc-session-2020-12-03.hex';
@@ -74,5 +76,18 @@ export function realScenario(opts: ScenarioOptions): Scenario {
       });
     });
   }
-  return { store: new MemoryStore(records), connectionIdBase: REAL_CONNECTION_ID, maxBundleBytes: Number.MAX_SAFE_INTEGER };
+  const store = new MemoryStore(records);
+  const times = records.flatMap((r) => (r.archiveTimestamp === undefined ? [] : [r.archiveTimestamp]));
+  const truth: GroundTruth = {
+    scenario: 'real',
+    seed: 0,
+    hosts: 0,
+    start: truthTime(Math.min(...times)),
+    end: truthTime(Math.max(...times)),
+    // A lab FMC on an ordinary day: nothing was compromised.
+    compromised: [],
+    decoys: [],
+    records_by_type: countFullStream(store),
+  };
+  return { store, truth, connectionIdBase: REAL_CONNECTION_ID, maxBundleBytes: Number.MAX_SAFE_INTEGER };
 }

@@ -83,6 +83,10 @@ describe('sim/session: the protocol as the real FMC speaks it', function () {
   it('accepts the guide\'s service-length convention too', async () => {
     const records = await collectExtended(real, 0, { convention: 'entry' });
     assert.equal(records.length, 69);
+    const counts: Record<string, number> = {};
+    for (const r of records) counts[String(r.recordType)] = (counts[String(r.recordType)] ?? 0) + 1;
+    assert.equal(counts['71'], 38);
+    assert.deepEqual(counts, real.truth?.records_by_type);
   });
 
   it('without bit 23 sends no archive timestamps, and never sends them on metadata', async () => {
