@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import type { EStreamerRecord } from '../protocol/types';
 import { Emitter, type Event } from '../common/events';
-import { LANES, type AnalysisReport, type HostSummary, type HostTimeline, type IndicatorRef, type Lane, type RecordRef, type Severity, type TimelineEvent, type Verdict } from '../common/timeline';
+import { LANES, type AnalysisReport, type HostSummary, type HostTimeline, type IndicatorRef, type Lane, type RecordRef, type TimelineEvent, type Verdict } from '../common/timeline';
 import { isoMicro } from './fields';
 import { observe, type Indicator, type IocTrigger, type Names, type Observation } from './observe';
 
