@@ -39,19 +39,21 @@
 import type { EStreamerRecord, FieldValue, Fields } from '../protocol/types';
 import { familyOf } from '../protocol/recordTypes';
 
-type Table = Map<string, Fields>;
+/** Keys are numbers for plain ids (no string building on the hot path), strings for uuids and pairs. */
+type Key = number | string;
+type Table = Map<Key, Fields>;
 
 /** How each metadata record type is keyed (RECORDS.md §4 "Cache keys eNcore fills"). */
-const KEYS: Record<number, (f: Fields) => string[]> = {};
-function keyed(types: number[], key: (f: Fields) => string[]): void {
+const KEYS: Record<number, (f: Fields) => Key[]> = {};
+function keyed(types: number[], key: (f: Fields) => Key[]): void {
   for (const t of types) KEYS[t] = key;
 }
-const byId = (f: Fields) => [String(f.id)];
+const byId = (f: Fields) => [Number(f.id)];
 const byUuid = (f: Fields) => [String(f.uuid)];
 keyed([4, 55, 58, 59, 60, 61, 62, 63, 67, 69, 70, 90, 91, 96, 98, 109, 120, 121, 122, 123, 124, 128, 129, 130, 131, 161, 281, 300, 301, 302, 320, 321, 350, 510, 515, 516, 517, 518, 519, 602, 604, 605, 606, 607, 608, 613], byId);
 keyed([54, 115, 116, 117, 118, 127, 132, 282, 322, 530, 600, 700], byUuid);
 keyed([66], (f) => [`${f.generatorId}:${f.ruleId}`]);
-keyed([111], (f) => [String(f.type)]);
+keyed([111], (f) => [Number(f.type)]);
 keyed([119], (f) => [`${f.uuid}:${f.id}`]);
 keyed([145, 146, 147], (f) => [`${f.sensorId}:${f.uuid}`, `*:${f.uuid}`]);
 keyed([140], (f) => [`${f.gid}:${f.sid}`]);
@@ -59,7 +61,7 @@ keyed([260], (f) => [`${f.protocol}:${f.type}`]);
 keyed([270], (f) => [`${f.protocol}:${f.type}:${f.code}`]);
 keyed([280], (f) => [`${f.id}:${f.accessControlPolicyUuid}`]);
 keyed([511], (f) => [String(f.shaHash)]);
-keyed([520], (f) => [String(f.countryCode)]);
+keyed([520], (f) => [Number(f.countryCode)]);
 keyed([601], (f) => [`${f.revision}:${f.id}`]);
 keyed([614], (f) => [String(f.fingerprintShaHash)]);
 
@@ -78,13 +80,18 @@ const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 interface Rule {
   name: string;
   table: number;
-  key: (f: Fields, device: number) => string | undefined;
+  key: (f: Fields, device: number) => Key | undefined;
   value: string;
 }
 
 const id = (field: string) => (f: Fields) => {
   const v = f[field];
-  return typeof v === 'number' && v !== 0 ? String(v) : undefined;
+  return typeof v === 'number' && v !== 0 ? v : undefined;
+};
+/** Like id, but 0 is looked up too (the FMC sends names for SSL/reputation id 0, e.g. "Unknown"). */
+const idOrZero = (field: string) => (f: Fields) => {
+  const v = f[field];
+  return typeof v === 'number' ? v : undefined;
 };
 const uuid = (field: string) => (f: Fields) => {
   const v = f[field];
@@ -125,7 +132,7 @@ const RULES: Record<number, Rule[]> = {
     ...apps(),
     rule('user', 98, id('userId'), 'username'),
     rule('urlCategory', 121, id('urlCategory')),
-    rule('urlReputation', 122, (f) => String(f.urlReputation ?? 0)),
+    rule('urlReputation', 122, idOrZero('urlReputation')),
     ...countries('initiatorCountry', 'responderCountry'),
     rule('dnsRecordType', 320, id('dnsRecordType')),
     rule('dnsResponseType', 321, id('dnsResponseType')),
@@ -134,12 +141,12 @@ const RULES: Record<number, Rule[]> = {
     rule('securityIntelligenceList1', 280, (f) => (id('securityIntelligenceList1')(f) ? `${f.securityIntelligenceList1}:${f.policyRevision}` : undefined)),
     rule('securityIntelligenceList2', 280, (f) => (id('securityIntelligenceList2')(f) ? `${f.securityIntelligenceList2}:${f.policyRevision}` : undefined)),
     ...ioc('iocNumber'),
-    rule('sslCipherSuite', 602, (f) => String(f.sslCipherSuite ?? 0)),
-    rule('sslVersion', 604, (f) => String(f.sslVersion ?? 0)),
-    rule('sslServerCertificateStatus', 605, (f) => String(f.sslServerCertificateStatus ?? 0)),
-    rule('sslActualAction', 606, (f) => String(f.sslActualAction ?? 0)),
-    rule('sslExpectedAction', 607, (f) => String(f.sslExpectedAction ?? 0)),
-    rule('sslFlowStatus', 608, (f) => String(f.sslFlowStatus ?? 0)),
+    rule('sslCipherSuite', 602, idOrZero('sslCipherSuite')),
+    rule('sslVersion', 604, idOrZero('sslVersion')),
+    rule('sslServerCertificateStatus', 605, idOrZero('sslServerCertificateStatus')),
+    rule('sslActualAction', 606, idOrZero('sslActualAction')),
+    rule('sslExpectedAction', 607, idOrZero('sslExpectedAction')),
+    rule('sslFlowStatus', 608, idOrZero('sslFlowStatus')),
     rule('sslUrlCategory', 613, id('sslUrlCategory')),
     rule('networkAnalysisPolicy', 700, uuid('networkAnalysisPolicyRevision')),
   ],
@@ -198,7 +205,7 @@ const RULES: Record<number, Rule[]> = {
     ...countries('sourceCountry', 'destinationCountry'),
   ],
   160: ioc('iocId'),
-  110: [rule('extraDataType', 111, (f) => String(f.type))],
+  110: [rule('extraDataType', 111, idOrZero('type'))],
   101: [rule('os', 54, uuid('uuid'))],
   94: [rule('realm', 300, id('realmId'))],
 };
@@ -259,8 +266,8 @@ export class MetadataCache {
     if (!table.has(key)) table.set(key, { name });
   }
 
-  /** The stored fields of a metadata record, e.g. lookup(123, '1') → { id: 1, name: 'fw-1' }. */
-  lookup(recordType: number, key: string): Fields | undefined {
+  /** The stored fields of a metadata record, e.g. lookup(123, 1) → { id: 1, name: 'fw-1' }; uuids and pairs are text keys. */
+  lookup(recordType: number, key: Key): Fields | undefined {
     return this.tables.get(recordType)?.get(key);
   }
 
@@ -270,7 +277,7 @@ export class MetadataCache {
     const f = record.fields;
     const device = deviceOf(f);
     if (device !== undefined) {
-      const name = this.tables.get(123)?.get(String(device))?.name;
+      const name = this.tables.get(123)?.get(device)?.name;
       if (typeof name === 'string') out.device = name;
     }
     const rules = RULES[record.recordType];
@@ -302,7 +309,7 @@ export class MetadataCache {
   }
 
   toJSON(): unknown {
-    const tables: Record<string, Array<[string, Fields]>> = {};
+    const tables: Record<string, Array<[Key, Fields]>> = {};
     for (const [type, table] of this.tables) tables[type] = [...table];
     return { version: JSON_VERSION, tables };
   }
@@ -318,10 +325,10 @@ export class MetadataCache {
       if (!Array.isArray(entries)) throw new TypeError(`metadata cache: table ${type} is not a list`);
       const table: Table = new Map();
       for (const entry of entries) {
-        if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !entry[1] || typeof entry[1] !== 'object') {
+        if (!Array.isArray(entry) || (typeof entry[0] !== 'string' && typeof entry[0] !== 'number') || !entry[1] || typeof entry[1] !== 'object') {
           throw new TypeError(`metadata cache: bad entry in table ${type}`);
         }
-        table.set(entry[0], entry[1] as Fields);
+        table.set(entry[0] as Key, entry[1] as Fields);
       }
       cache.tables.set(Number(type), table);
     }

@@ -35,7 +35,7 @@ export {
 export type { EventFamilyName, StreamingEvent, StreamingService, ServiceLengthConvention } from './requests';
 export { recordTypeName, familyOf, isMetadataRecord } from './recordTypes';
 export { toHex, hexToBytes } from './bytes';
-export { decodeRecord, encodeRecord, recordLayout, DISCOVERY_HEADER_KEY } from './records';
+export { decodeRecord, decodeRecordInterpreted, encodeRecord, recordLayout, DISCOVERY_HEADER_KEY } from './records';
 export type { RecordInput } from './records';
 export { RECORD_LAYOUTS, SERIES1_BLOCKS, SERIES2_BLOCKS, DISCOVERY_HEADER, CONNECTION_BLOCKS, INTRUSION_BLOCKS, FILE_BLOCKS, MALWARE_BLOCKS } from './layouts';
 export type { RecordLayout } from './layouts';

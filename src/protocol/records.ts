@@ -3,11 +3,13 @@
  * decodeRecord never throws: anything it cannot read comes back as an `unknown` or `malformed`
  * record that still carries its raw bytes.
  */
-import { DecodeStop, readBlockBody, readBlockHeader, readFields, writeBlock, writeFields, Writer } from './layout';
+import { compileReader, readBlock, readerState, type CompiledReader } from './compile';
+import { DecodeStop, readBlockBody, readBlockHeader, readFields, writeBlock, writeFields, Writer, type FieldLayout } from './layout';
 import { DISCOVERY_HEADER, RECORD_LAYOUTS, type RecordLayout } from './layouts';
 import { ProtocolError } from './errors';
 import { familyOf, recordTypeName } from './recordTypes';
 import type { EStreamerRecord, Fields } from './types';
+import type { BlockLayout } from './layout';
 
 /** Key under which discovery-shaped records (10–107, 71, 160, 170/171 …) keep their discovery event header. */
 export const DISCOVERY_HEADER_KEY = 'discoveryHeader';
@@ -25,6 +27,18 @@ function emptyView(bytes: Uint8Array): DataView {
  * item of decodeBundle(). `raw` of the result is `recordBytes` itself (a view, never a copy).
  */
 export function decodeRecord(recordBytes: Uint8Array): EStreamerRecord {
+  return decode(recordBytes, false);
+}
+
+/**
+ * decodeRecord through the layout interpreter instead of the compiled readers: the reference the
+ * tests hold the fast path to. Same result, slower.
+ */
+export function decodeRecordInterpreted(recordBytes: Uint8Array): EStreamerRecord {
+  return decode(recordBytes, true);
+}
+
+function decode(recordBytes: Uint8Array, interpreted: boolean): EStreamerRecord {
   const b = recordBytes;
   if (b.length < 8) {
     return {
@@ -44,14 +58,13 @@ export function decodeRecord(recordBytes: Uint8Array): EStreamerRecord {
   const typeWord = dv.getUint32(0);
   const recordType = typeWord & 0xffff;
   const recordLength = dv.getUint32(4);
-  const fields: Fields = {};
   const record: EStreamerRecord = {
     recordType,
     typeWord,
     domainId: (typeWord >>> 16) & 0x7fff,
     name: recordTypeName(recordType),
     family: familyOf(recordType),
-    fields,
+    fields: {},
     raw: b,
     status: 'ok',
   };
@@ -75,7 +88,8 @@ export function decodeRecord(recordBytes: Uint8Array): EStreamerRecord {
     return record;
   }
   try {
-    decodeBody(b, dv, start, b.length, layout, record, fields);
+    if (interpreted) decodeBodyInterpreted(b, dv, start, b.length, layout, record);
+    else decodeBody(b, dv, start, b.length, layout, record);
   } catch (e) {
     if (!(e instanceof DecodeStop)) {
       record.status = 'malformed';
@@ -90,7 +104,48 @@ export function decodeRecord(recordBytes: Uint8Array): EStreamerRecord {
   return record;
 }
 
-function decodeBody(b: Uint8Array, dv: DataView, start: number, end: number, layout: RecordLayout, record: EStreamerRecord, fields: Fields): void {
+function chooseBlock(b: Uint8Array, dv: DataView, p: number, end: number, layout: RecordLayout, record: EStreamerRecord): [BlockLayout, number] {
+  const length = readBlockHeader(b, dv, p, end, 'record block');
+  const blockType = dv.getUint32(p);
+  record.blockType = blockType;
+  const candidates = layout.blocks!;
+  for (let i = 0; i < candidates.length; i++) if (candidates[i].type === blockType) return [candidates[i], length];
+  throw new DecodeStop('unknown', `no layout for block type ${blockType} (known: ${candidates.map((c) => c.type).join(', ')}); kept raw`, p);
+}
+
+const flatReaders = new Map<RecordLayout, CompiledReader>();
+const discoveryHeaderReader = compileReader(DISCOVERY_HEADER.fields)!;
+
+function flatReader(layout: RecordLayout): CompiledReader {
+  let reader = flatReaders.get(layout);
+  if (!reader) {
+    reader = compileReader(layout.fields as FieldLayout[], layout.discoveryHeader ? DISCOVERY_HEADER_KEY : undefined)!;
+    flatReaders.set(layout, reader);
+  }
+  return reader;
+}
+
+function decodeBody(b: Uint8Array, dv: DataView, start: number, end: number, layout: RecordLayout, record: EStreamerRecord): void {
+  let p = start;
+  let header: Fields | undefined;
+  if (layout.discoveryHeader) {
+    header = discoveryHeaderReader(b, dv, p, end, undefined);
+    p = readerState.p;
+    record.fields = { [DISCOVERY_HEADER_KEY]: header };
+  }
+  if (layout.blocks) {
+    const [block, length] = chooseBlock(b, dv, p, end, layout, record);
+    record.fields = readBlock(b, dv, p, p + length, block, header, header ? DISCOVERY_HEADER_KEY : undefined);
+    p += length;
+  } else if (layout.fields) {
+    record.fields = flatReader(layout)(b, dv, p, end, header);
+    p = readerState.p;
+  }
+  if (p !== end) throw new DecodeStop('malformed', `${end - p} bytes after the end of the layout`, p);
+}
+
+function decodeBodyInterpreted(b: Uint8Array, dv: DataView, start: number, end: number, layout: RecordLayout, record: EStreamerRecord): void {
+  const fields = record.fields;
   let p = start;
   if (layout.discoveryHeader) {
     const header: Fields = {};
@@ -98,21 +153,8 @@ function decodeBody(b: Uint8Array, dv: DataView, start: number, end: number, lay
     fields[DISCOVERY_HEADER_KEY] = header;
   }
   if (layout.blocks) {
-    const length = readBlockHeader(b, dv, p, end, 'record block');
-    const blockType = dv.getUint32(p);
-    record.blockType = blockType;
-    const candidates = layout.blocks;
-    let chosen;
-    for (let i = 0; i < candidates.length; i++) {
-      if (candidates[i].type === blockType) {
-        chosen = candidates[i];
-        break;
-      }
-    }
-    if (!chosen) {
-      throw new DecodeStop('unknown', `no layout for block type ${blockType} (known: ${candidates.map((c) => c.type).join(', ')}); kept raw`, p);
-    }
-    readBlockBody(b, dv, p, p + length, chosen, fields);
+    const [block, length] = chooseBlock(b, dv, p, end, layout, record);
+    readBlockBody(b, dv, p, p + length, block, fields);
     p += length;
   } else if (layout.fields) {
     p = readFields(b, dv, p, end, layout.fields, fields);

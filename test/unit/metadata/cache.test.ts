@@ -59,7 +59,7 @@ describe('MetadataCache against the real session and eNcore output', () => {
       }
       assert.strictEqual(cache.add(r), false);
       const names = cache.names(r);
-      if (r.fields.dnsRecordType) names.dnsRecordTypeDescription = String(cache.lookup(320, String(r.fields.dnsRecordType))?.description);
+      if (r.fields.dnsRecordType) names.dnsRecordTypeDescription = String(cache.lookup(320, r.fields.dnsRecordType as number)?.description);
       assert.strictEqual(String(r.archiveTimestamp), line.event_sec, 'event_sec is the archive timestamp when the event second is 0');
       for (const [key, field] of Object.entries(FIELD_KEYS)) {
         if (line[key] === undefined) continue;
@@ -90,7 +90,7 @@ describe('MetadataCache against the real session and eNcore output', () => {
     assert.strictEqual(first.device, '10.101.101.161');
     const dns = records.find((r) => r.recordType === 71 && r.fields.dnsRecordType === 1)!;
     assert.strictEqual(cache.names(dns).dnsRecordType, 'A');
-    assert.strictEqual(cache.lookup(320, '1')?.description, 'a host address');
+    assert.strictEqual(cache.lookup(320, 1)?.description, 'a host address');
   });
 
   it('round-trips through toJSON / fromJSON (as persisted per FMC)', () => {

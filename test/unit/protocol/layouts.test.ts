@@ -7,6 +7,7 @@ import {
   Rng,
   decodeBundle,
   decodeRecord,
+  decodeRecordInterpreted,
   encodeRecord,
   randomRecordInput,
   toHex,
@@ -98,6 +99,7 @@ describe('generated records of every layout and version round-trip', () => {
         assert.strictEqual(r.blockType, blockType);
         assert.strictEqual(r.archiveTimestamp, input.archiveTimestamp);
         assert.deepStrictEqual(r.fields, input.fields, where);
+        assert.deepStrictEqual(decodeRecordInterpreted(bytes), r, `${where}: compiled reader and interpreter agree`);
         const again = encodeRecord({ recordType: r.recordType, typeWord: r.typeWord, archiveTimestamp: r.archiveTimestamp, blockType: r.blockType, fields: r.fields });
         assert.strictEqual(toHex(again), toHex(bytes), where);
         checked++;
@@ -115,6 +117,8 @@ describe('generated records of every layout and version round-trip', () => {
         const shorter = bytes.slice(0, cut);
         new DataView(shorter.buffer).setUint32(4, cut - headerLength);
         const r = decodeRecord(shorter);
+        const reference = decodeRecordInterpreted(shorter);
+        assert.deepStrictEqual([r.status, r.reason, r.errorOffset], [reference.status, reference.reason, reference.errorOffset]);
         if (r.status === 'ok') {
           // Only layouts that end in "rest" bytes or contain nothing after the cut may still parse.
           assert.ok(type === 2 || cut === bytes.length, `record ${type}/${blockType} cut at ${cut} decoded as ok`);

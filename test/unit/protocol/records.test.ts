@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { MessageDecoder, MessageType, decodeBundle, decodeRecord, encodeRecord, toHex, type EStreamerRecord } from '../../../src/protocol';
+import { MessageDecoder, MessageType, decodeBundle, decodeRecord, decodeRecordInterpreted, encodeRecord, toHex, type EStreamerRecord } from '../../../src/protocol';
 import { sessionMessages, unitTestRecords } from './fixtures';
 
 /** The 69 record byte arrays of the five real bundles, in stream order. */
@@ -22,6 +22,7 @@ describe('records of the real FMC session', () => {
   it('decodes all 69 records with every byte accounted for', () => {
     assert.strictEqual(records.length, 69);
     for (const r of records) assert.strictEqual(r.status, 'ok', `${r.recordType}: ${r.reason}`);
+    raws.forEach((raw, i) => assert.deepStrictEqual(decodeRecordInterpreted(raw), records[i], 'compiled reader and interpreter agree'));
     const counts: Record<number, number> = {};
     for (const r of records) counts[r.recordType] = (counts[r.recordType] ?? 0) + 1;
     assert.deepStrictEqual(counts, {
@@ -156,18 +157,20 @@ describe('decodeRecord on bad input never throws', () => {
     let seed = 7;
     const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
     let notOk = 0;
-    for (let round = 0; round < 3000; round++) {
+    for (let round = 0; round < 1500; round++) {
       const original = raws[rand(raws.length)];
       const bytes = round % 3 === 0 ? original.slice(0, rand(original.length)) : original.slice();
       for (let k = 0; k < 1 + rand(4); k++) if (bytes.length) bytes[rand(bytes.length)] = rand(256);
       const r = decodeRecord(bytes);
       assert.ok(['ok', 'unknown', 'malformed'].includes(r.status));
+      const reference = decodeRecordInterpreted(bytes);
+      assert.deepStrictEqual([r.status, r.reason, r.errorOffset], [reference.status, reference.reason, reference.errorOffset]);
       if (r.status !== 'ok') {
         notOk++;
         assert.ok(r.reason && r.errorOffset !== undefined && r.errorOffset <= bytes.length);
       }
     }
-    assert.ok(notOk > 500);
+    assert.ok(notOk > 250);
   });
 
   it('splits the type word: low 16 bits type, Netmap domain bits kept', () => {
