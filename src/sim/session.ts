@@ -100,12 +100,18 @@ export class SimSession implements IDisposable {
   }
 
   dispose(): void {
-    if (this.state === 'closed') return;
+    this.halt();
+    this.socket.destroy();
+  }
+
+  /** Stops all activity (timers, waiting for appends); the socket is closed by the caller. */
+  private halt(): void {
     this.state = 'closed';
     clearTimeout(this.keepAlive);
     clearTimeout(this.stallTimer);
+    this.keepAlive = undefined;
     this.waitingForAppend?.dispose();
-    this.socket.destroy();
+    this.waitingForAppend = undefined;
   }
 
   private fault<K extends Fault['kind']>(kind: K): Extract<Fault, { kind: K }> | undefined {
@@ -218,9 +224,7 @@ export class SimSession implements IDisposable {
     // "attempts to send an error message before closing" (G53 p22)
     this.opts.log(`error ${code}: ${text}`);
     this.write(encodeError(code, text));
-    this.state = 'closed';
-    clearTimeout(this.keepAlive);
-    this.waitingForAppend?.dispose();
+    this.halt();
     this.socket.end();
   }
 
@@ -232,10 +236,7 @@ export class SimSession implements IDisposable {
       const part = bytes.subarray(0, Math.max(0, drop.bytes - this.written));
       this.written += part.length;
       this.opts.log(`fault drop-after-bytes: closing after ${this.written} bytes`);
-      this.state = 'closed';
-      clearTimeout(this.keepAlive);
-      clearTimeout(this.stallTimer);
-      this.waitingForAppend?.dispose();
+      this.halt();
       this.socket.end(part);
       return false;
     }
