@@ -14,6 +14,7 @@ import * as readline from 'node:readline';
 import { EStreamerClient } from '../src/client/client';
 import { loadPkcs12 } from '../src/client/credentials';
 import { DumpWriter, dumpFolder } from '../src/dump/writer';
+import { MetadataCache } from '../src/metadata';
 import type { RecordAddress, RecordSink } from '../src/dump/types';
 import type { EStreamerRecord } from '../src/protocol/types';
 
@@ -49,12 +50,11 @@ async function startServer(dir: string): Promise<{ port: number; child: ChildPro
 
 async function runOnce(kind: 'count' | 'dump', port: number, simDir: string, outDir: string): Promise<void> {
   const credentials = loadPkcs12(fs.readFileSync(path.join(simDir, 'client.pkcs12')), fs.readFileSync(path.join(simDir, 'password.txt'), 'utf8').trim());
-  const counter = new CountingSink();
-  let writer: DumpWriter | undefined;
   const fmc = `127.0.0.1:${port}`;
-  const sink: RecordSink = kind === 'count' ? counter : { write: (r) => writer!.write(r), close: () => writer!.close() };
-  const client = new EStreamerClient({ host: '127.0.0.1', port, credentials, start: 'oldest', events: ['connection', 'metadata'] }, sink);
-  if (kind === 'dump') writer = new DumpWriter({ dir: dumpFolder(outDir, fmc), fmc, names: client.names });
+  const metadata = new MetadataCache();
+  const writer = kind === 'dump' ? new DumpWriter({ dir: dumpFolder(outDir, fmc), fmc, names: metadata }) : undefined;
+  const sink: RecordSink = writer ?? new CountingSink();
+  const client = new EStreamerClient({ host: '127.0.0.1', port, credentials, start: 'oldest', events: ['connection', 'metadata'] }, sink, metadata);
 
   const target = events + FLOOD_METADATA;
   let peakRss = process.memoryUsage().rss;

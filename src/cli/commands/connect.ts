@@ -8,6 +8,7 @@ import { ClientError } from '../../client/errors';
 import { CredentialsError, loadPkcs12 } from '../../client/credentials';
 import { EStreamerClient, type ClientCounters, type ClientState, type StartPosition } from '../../client/client';
 import { DumpWriter, dumpFolder } from '../../dump/writer';
+import { MetadataCache } from '../../metadata';
 import { flagsFor, type EventFamilyName } from '../../protocol';
 import { opt, parseArgs, UsageError } from '../args';
 
@@ -88,9 +89,10 @@ export async function run(argv: string[]): Promise<number> {
 
   const fmc = `${host}:${port}`;
   const flags = flagsFor(events, { archiveTimestamps: true, extended: true });
-  // The writer resolves names with the client's metadata cache, so it is made after the client.
-  let sink: DumpWriter | undefined;
-  const client: EStreamerClient = new EStreamerClient(
+  // One cache for both: the client refills it from the state folder, the writer names events with it.
+  const metadata = new MetadataCache();
+  const sink = new DumpWriter({ dir: dumpFolder(out, fmc), fmc, flags, start: describeStart(start), names: metadata });
+  const client = new EStreamerClient(
     {
       host,
       port,
@@ -102,9 +104,9 @@ export async function run(argv: string[]): Promise<number> {
       stopWhenIdleMs: idleSeconds === undefined ? undefined : idleSeconds * 1000,
       stallTimeoutMs: stallSeconds === undefined ? undefined : stallSeconds * 1000,
     },
-    { write: (records) => sink!.write(records), close: () => sink!.close() },
+    sink,
+    metadata,
   );
-  sink = new DumpWriter({ dir: dumpFolder(out, fmc), fmc, flags, start: describeStart(start), names: client.names });
 
   const status = new StatusLine(quiet);
   client.onDidChangeState((s) => status.state(s));

@@ -81,9 +81,9 @@ describe('client against the simulator (real TLS on loopback)', function () {
       const tmp = tempDir('estreamer-e2e-');
       try {
         const fmc = `127.0.0.1:${port}`;
-        let writer: DumpWriter | undefined;
-        const client = clientFor(sim, port, { write: (r) => writer!.write(r), close: () => writer!.close() }, { stateDir: path.join(tmp.dir, 'state') });
-        writer = new DumpWriter({ dir: dumpFolder(tmp.dir, fmc), fmc, names: client.names });
+        const metadata = new MetadataCache();
+        const writer = new DumpWriter({ dir: dumpFolder(tmp.dir, fmc), fmc, names: metadata });
+        const client = clientFor(sim, port, writer, { stateDir: path.join(tmp.dir, 'state') }, metadata);
         let addressed = 0;
         client.onRecords((e) => (addressed += e.addresses.length));
         client.start();
@@ -263,6 +263,48 @@ describe('client against the simulator (real TLS on loopback)', function () {
     it('a wrong password for the simulator\'s own file', () => {
       assert.throws(() => loadPkcs12(sim.credentials.pkcs12, sim.credentials.password + 'x'), /Wrong password/);
     });
+  });
+
+  it('several FMCs at once, each with its own credentials, bookmark and cache; one client per FMC state', async () => {
+    const a = await startSim({ scenario: 'flood', floodEvents: 1200, seed: 1 });
+    const b = await startSim({ scenario: 'compromise', seed: 3 });
+    const tmp = tempDir('estreamer-multi-');
+    try {
+      const sinkA = new CountingSink();
+      const sinkB = new CountingSink();
+      const clientA = clientFor(a.sim, a.port, sinkA, { stateDir: tmp.dir });
+      const ownB = await b.sim.issueClient('127.0.0.1');
+      const credentialsB = loadPkcs12(ownB.credentials.pkcs12, ownB.credentials.password);
+      const clientB = clientFor(b.sim, b.port, sinkB, { stateDir: tmp.dir, credentials: credentialsB });
+      clientA.start();
+      clientB.start();
+      // A second client on the same FMC and state folder would corrupt the bookmark: refused.
+      await new Promise<void>((resolve) => {
+        const sub = clientA.onDidChangeState((s) => s.kind === 'streaming' && (sub.dispose(), resolve()));
+      });
+      const twin = clientFor(a.sim, a.port, new CountingSink(), { stateDir: tmp.dir });
+      twin.start();
+      const refused = await twin.whenStopped();
+      assert.match(refused.reason, /Another eStreamer client \(process \d+\) is already streaming from 127\.0\.0\.1:\d+/);
+      twin.dispose();
+
+      await Promise.all([clientA.whenStopped(), clientB.whenStopped()]);
+      assert.deepEqual(sinkA.byType, a.sim.truth!.records_by_type);
+      assert.deepEqual(sinkB.byType, b.sim.truth!.records_by_type);
+      assert.deepEqual(fs.readdirSync(tmp.dir).sort(), [`127.0.0.1-${a.port}`, `127.0.0.1-${b.port}`].sort());
+      for (const [client, sim, port] of [[clientA, a.sim, a.port], [clientB, b.sim, b.port]] as const) {
+        const bookmark = JSON.parse(fs.readFileSync(path.join(tmp.dir, `127.0.0.1-${port}`, 'bookmark.json'), 'utf8'));
+        assert.equal(bookmark.archiveSecond, sim.truth!.end.unix);
+        assert.equal(bookmark.fmc, client.fmc);
+        assert.ok(!fs.existsSync(path.join(tmp.dir, `127.0.0.1-${port}`, 'lock')), 'lock released on stop');
+      }
+      clientA.dispose();
+      clientB.dispose();
+    } finally {
+      await a.sim.stop();
+      await b.sim.stop();
+      tmp.cleanup();
+    }
   });
 
   it('holds the FMC back while a slow consumer works: bytes read and heap stay flat', async () => {
