@@ -67,6 +67,8 @@ export interface TimelineSnapshot {
   marks: TimelineMarks;
   /** Id of the first indicator's event when it is in the timeline. */
   firstIndicatorEventId?: string;
+  /** The dump files the events come from, so a panel revived after a reload can re-read them. */
+  dumpFiles: string[];
 }
 
 /** One decoded field of a record, with where its bytes sit in the raw record when known. */
@@ -209,7 +211,8 @@ export interface TimelineViewState {
   scrollTop: number;
   /** Visible time range of the axis; absent = the whole window. */
   axis?: { fromMs: number; toMs: number };
-  detailsOpen?: boolean;
+  /** From the snapshot: what to re-read when the window comes back without this host analysed. */
+  dumpFiles?: string[];
 }
 
 export function isTimelineViewState(value: unknown): value is TimelineViewState {

@@ -9,6 +9,9 @@ import { MarkFlag, type EventQuery, type EventsPage, type TimelineMarks, type Ti
 /** Largest page a webview may ask for; more would defeat paging. */
 export const MAX_PAGE = 500;
 
+/** Dump files remembered for a revive; a host spanning more rotations than this is unusual. */
+const MAX_DUMP_FILES = 500;
+
 export class TimelineModel {
   private haystacks: string[] | undefined;
   private lastQueryKey: string | undefined;
@@ -33,6 +36,7 @@ export class TimelineModel {
       version: this.version,
       marks: this.marks(firstEvent),
       firstIndicatorEventId: firstEvent >= 0 ? this.events[firstEvent].id : undefined,
+      dumpFiles: [...new Set(this.events.map((e) => e.ref.file))].slice(0, MAX_DUMP_FILES),
     };
   }
 

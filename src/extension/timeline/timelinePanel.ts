@@ -3,10 +3,14 @@
  * TimelineSession answering the webview, "Open record" revealing the dump line beside the panel,
  * and a WebviewPanelSerializer that restores panels after a window reload.
  */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { analyzeDumps, type Analyzer } from '../../analysis';
+import { Emitter } from '../../common/events';
 import { Disposable } from '../../common/lifecycle';
 import type { RecordRef } from '../../common/timeline';
-import { isTimelineViewState, type FromWebviewMessage } from '../../common/webviewProtocol';
+import { isTimelineViewState, type FromWebviewMessage, type TimelineViewState } from '../../common/webviewProtocol';
 import { createLogger } from '../logger';
 import { readRecordDetails } from './recordDetails';
 import { newNonce, timelineHtml } from './timelineHtml';
@@ -127,11 +131,37 @@ export class TimelinePanels extends Disposable implements vscode.WebviewPanelSer
       existing.panel.reveal();
       return;
     }
-    this.adopt(panel, state.ip, true);
+    this.adopt(panel, state.ip, true, this.reviveSource(state));
   }
 
-  private adopt(panel: vscode.WebviewPanel, ip: string, revived: boolean): TimelinePanel {
-    const p = new TimelinePanel(panel, ip, this.extensionUri, this.source, (gone) => {
+  /**
+   * After a reload the window's analysis may not know the host yet (nothing streamed since):
+   * re-read the dumps the panel showed, and prefer the live analysis as soon as it has the host.
+   */
+  private reviveSource(state: TimelineViewState): TimelineSource {
+    const files = (state.dumpFiles ?? []).filter((f) => typeof f === 'string' && path.isAbsolute(f) && f.endsWith('.estreamer') && existsSync(f));
+    if (files.length === 0 || this.source.timeline(state.ip)) return this.source;
+    const loaded = new Emitter<void>();
+    let fromDumps: Analyzer | undefined;
+    analyzeDumps(files).then(
+      (a) => {
+        fromDumps = a;
+        loaded.fire();
+      },
+      (e: unknown) => log.warn(`could not re-read the dumps of ${state.ip}: ${(e as Error).message}`),
+    );
+    return {
+      timeline: (ip) => this.source.timeline(ip) ?? fromDumps?.timeline(ip),
+      onDidChange: (listener) => {
+        const live = this.source.onDidChange(listener);
+        const dumps = loaded.event(listener);
+        return { dispose: () => (live.dispose(), dumps.dispose()) };
+      },
+    };
+  }
+
+  private adopt(panel: vscode.WebviewPanel, ip: string, revived: boolean, source = this.source): TimelinePanel {
+    const p = new TimelinePanel(panel, ip, this.extensionUri, source, (gone) => {
       if (this.panels.get(ip) === gone) this.panels.delete(ip);
     }, revived);
     this.panels.set(ip, p);

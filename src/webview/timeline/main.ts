@@ -256,7 +256,7 @@ class TimelineApp {
     fact('Events', String(h.eventCount));
     const reasons = document.createElement('vscode-collapsible');
     reasons.heading = `Why ${h.verdict}: ${h.reasons.length} reason${h.reasons.length === 1 ? '' : 's'}`;
-    reasons.open = h.verdict !== 'clean' && h.reasons.length <= 6;
+    reasons.open = h.verdict !== 'clean' && h.reasons.length <= 3;
     const ul = el('ul', 'reasons');
     for (const r of h.reasons) ul.appendChild(el('li', undefined, r));
     reasons.appendChild(ul);
@@ -377,6 +377,7 @@ class TimelineApp {
         topEventId: this.list.eventAt(this.list.topIndex)?.id,
         scrollTop: this.list.scrollTop,
         axis: view,
+        dumpFiles: this.snapshot.dumpFiles,
       });
     }, 200);
   }
