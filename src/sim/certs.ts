@@ -36,7 +36,30 @@ export interface CertificateAuthority extends IssuedCertificate {
 
 export type Pkcs12Encryption = 'legacy' | 'modern';
 
-export async function newKeyPair(): Promise<KeyPair> {
+/**
+ * Spare key pairs, generated in the background once keys are in demand, so the next simulator in
+ * the same process starts at once. In memory only, and each key is handed out once.
+ */
+const spareKeys: Array<Promise<KeyPair>> = [];
+const SPARE_KEYS = 3;
+
+export function newKeyPair(): Promise<KeyPair> {
+  const key = spareKeys.shift() ?? generateRsaKeyPair();
+  // Refill after this key is ready, so the spares never compete with the keys awaited now.
+  void key.then(
+    () => {
+      while (spareKeys.length < SPARE_KEYS) {
+        const spare = generateRsaKeyPair();
+        spare.catch(() => undefined); // a failed spare is simply not used
+        spareKeys.push(spare);
+      }
+    },
+    () => undefined,
+  );
+  return key;
+}
+
+async function generateRsaKeyPair(): Promise<KeyPair> {
   // forge's pure-JS RSA keygen takes seconds; Node's native one a fraction of that.
   const pem = await new Promise<string>((resolve, reject) =>
     generateKeyPair(
