@@ -8,6 +8,7 @@ import { loadPkcs12 } from '../../../src/client/credentials';
 import type { RecordAddress, RecordSink } from '../../../src/dump/types';
 import type { MetadataCache } from '../../../src/metadata';
 import type { EStreamerRecord } from '../../../src/protocol/types';
+import { Prng } from '../../../src/sim/prng';
 import { Simulator, type SimulatorOptions } from '../../../src/sim/simulator';
 
 /** Every family, so a stream from the oldest record matches the simulator's records_by_type. */
@@ -100,14 +101,8 @@ export function tempDir(prefix: string): { dir: string; cleanup(): void } {
   return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A small deterministic PRNG (mulberry32) so failing runs can be replayed from the seed. */
+/** The simulator's seeded PRNG as a function, so failing runs can be replayed from the seed. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.next();
 }
