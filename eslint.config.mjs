@@ -25,7 +25,7 @@ export default tseslint.config(
     files: ['**/*.ts'],
     languageOptions: {
       parserOptions: {
-        project: ['./tsconfig.json', './tsconfig.webview.json'],
+        project: ['./tsconfig.json', './tsconfig.webview.json', './test/webview/tsconfig.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },
