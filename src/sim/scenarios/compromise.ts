@@ -181,6 +181,8 @@ interface Host {
 
 class Builder {
   readonly records: SimRecord[] = [];
+  /** Metadata made up along the way (threat names per SHA-256, record 511). */
+  readonly metadata: Array<[string, SimRecord]> = [];
   private readonly counters = new Map<number, number>();
   private readonly eventIds = new Map<number, number>();
 
@@ -355,7 +357,12 @@ class Builder {
     blocked: boolean;
     conn: { time: number; instance: number; counter: number };
   }): number[] {
-    const refs = [...this.common(f.host.device, AC_RULES[0].id), k(510, f.malware.type), k(63, APP.http), k(98, f.host.user)];
+    const shaKey = k(511, f.sha);
+    if (!this.metadata.some(([key]) => key === shaKey)) {
+      // The FMC names a malware SHA through record 511 (eNcore shows it as "detection").
+      this.metadata.push([shaKey, metadataRecord(511, { shaHash: f.sha, fileName: f.malware.name, disposition: 3, userDefined: 0 })]);
+    }
+    const refs = [...this.common(f.host.device, AC_RULES[0].id), k(510, f.malware.type), k(63, APP.http), k(98, f.host.user), shaKey];
     const fields: Fields = {
       deviceId: f.host.device,
       connectionInstance: f.conn.instance,
@@ -595,7 +602,7 @@ export function compromiseScenario(opts: ScenarioOptions): Scenario {
     return { ip: host.ip, kind, description: `${malware.file} (${malware.name}) blocked in transfer (Malware Block)`, record_types: [71, 500, 502] };
   });
 
-  const store = new MemoryStore(b.records, catalogue());
+  const store = new MemoryStore(b.records, [...catalogue(), ...b.metadata]);
   let first = Infinity;
   let last = -Infinity;
   for (const r of b.records) {

@@ -33,7 +33,7 @@ describe('sim/scenarios: generated streams and their ground truth', function () 
     assert.deepEqual(bad.map((r) => `${r.recordType}: ${r.reason}`), []);
     const types = new Set(records.map((r) => r.recordType));
     for (const t of [71, 10, 11, 15, 101, 95, 400, 500, 502, 125, 160]) assert.ok(types.has(t), `event record ${t}`);
-    for (const t of [123, 66, 67, 4, 115, 116, 118, 145, 119, 120, 55, 63, 109, 98, 161, 280, 281, 510, 520, 128, 129, 130, 131, 54, 320, 321]) {
+    for (const t of [123, 66, 67, 4, 115, 116, 118, 145, 119, 120, 55, 63, 109, 98, 161, 280, 281, 510, 520, 128, 129, 130, 131, 511, 54, 320, 321]) {
       assert.ok(types.has(t), `metadata record ${t}`);
     }
   });
@@ -83,6 +83,15 @@ describe('sim/scenarios: generated streams and their ground truth', function () 
       if (decoy.kind === 'blocked-attack') assert.ok(about.some((r) => r.recordType === 400 && r.fields.blocked === 1));
       if (decoy.kind === 'low-impact') assert.ok(about.some((r) => r.recordType === 400 && (r.fields.impact as number) >= 3));
       if (decoy.kind === 'malware-blocked') assert.ok(about.some((r) => r.recordType === 502 && r.fields.action === 4));
+    }
+  });
+
+  it('names every malware SHA-256 a file event carries (record 511) before the event', () => {
+    for (const [i, r] of records.entries()) {
+      if (r.recordType !== 502) continue;
+      const named = records.slice(0, i).find((m) => m.recordType === 511 && m.fields.shaHash === r.fields.shaHash);
+      assert.ok(named, `511 for ${String(r.fields.shaHash)}`);
+      assert.match(named.fields.fileName as string, /^W32\./);
     }
   });
 
