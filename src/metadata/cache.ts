@@ -82,7 +82,25 @@ interface Rule {
   table: number;
   key: (f: Fields, device: number) => Key | undefined;
   value: string;
+  /** Index of the (table, value field) → text map this rule reads. */
+  slot: number;
+  /** A later candidate for a name an earlier rule may already have found. */
+  fallback: boolean;
 }
+
+/** (metadata record type, value field) pairs that names() reads, each kept as a Key → text map. */
+const SLOTS = new Map<string, number>();
+const SLOTS_BY_TYPE: Record<number, Array<[slot: number, field: string]>> = {};
+function slotOf(table: number, value: string): number {
+  const id = `${table}.${value}`;
+  let slot = SLOTS.get(id);
+  if (slot === undefined) {
+    SLOTS.set(id, (slot = SLOTS.size));
+    (SLOTS_BY_TYPE[table] ??= []).push([slot, value]);
+  }
+  return slot;
+}
+const DEVICE_SLOT = slotOf(123, 'name');
 
 const id = (field: string) => (f: Fields) => {
   const v = f[field];
@@ -97,7 +115,7 @@ const uuid = (field: string) => (f: Fields) => {
   const v = f[field];
   return typeof v === 'string' && v !== ZERO_UUID ? v : undefined;
 };
-const rule = (name: string, table: number, key: Rule['key'], value = 'name'): Rule => ({ name, table, key, value });
+const rule = (name: string, table: number, key: Rule['key'], value = 'name'): Rule => ({ name, table, key, value, slot: slotOf(table, value), fallback: false });
 
 function zonesAndInterfaces(ingressZone: string, egressZone: string, ingressInterface: string, egressInterface: string): Rule[] {
   return [
@@ -111,11 +129,12 @@ function apps(): Rule[] {
   return [rule('application', 63, id('applicationId')), rule('clientApplication', 55, id('clientApplicationId')), rule('webApplication', 109, id('webApplicationId'))];
 }
 function accessControl(policyField: string, ruleField: string): Rule[] {
+  const policy = uuid(policyField);
   return [
-    rule('accessControlPolicy', 145, (f, device) => (uuid(policyField)(f) ? `${device}:${f[policyField]}` : undefined)),
-    rule('accessControlPolicy', 145, (f) => (uuid(policyField)(f) ? `*:${f[policyField]}` : undefined)),
-    rule('accessControlPolicy', 117, uuid(policyField)),
-    rule('accessControlRule', 119, (f) => (uuid(policyField)(f) && typeof f[ruleField] === 'number' ? `${f[policyField]}:${f[ruleField]}` : undefined)),
+    rule('accessControlPolicy', 145, (f, device) => (policy(f) ? `${device}:${f[policyField]}` : undefined)),
+    { ...rule('accessControlPolicy', 145, (f) => (policy(f) ? `*:${f[policyField]}` : undefined)), fallback: true },
+    { ...rule('accessControlPolicy', 117, policy), fallback: true },
+    rule('accessControlRule', 119, (f) => (policy(f) && typeof f[ruleField] === 'number' ? `${f[policyField]}:${f[ruleField]}` : undefined)),
   ];
 }
 function countries(source: string, destination: string): Rule[] {
@@ -236,6 +255,8 @@ const JSON_VERSION = 1;
 
 export class MetadataCache {
   private readonly tables = new Map<number, Table>();
+  /** Per slot (see SLOTS): key → the text names() returns, so lookups touch no record objects. */
+  private readonly values: Array<Map<Key, string> | undefined> = [];
 
   /** Number of stored entries (all tables). */
   get size(): number {
@@ -252,7 +273,9 @@ export class MetadataCache {
     let table = this.tables.get(record.recordType);
     if (!table) this.tables.set(record.recordType, (table = new Map()));
     const value = plain(record.fields);
-    for (const key of keyOf(record.fields)) table.set(key, value);
+    const keys = keyOf(record.fields);
+    for (const key of keys) table.set(key, value);
+    this.index(record.recordType, keys, value);
     if (record.recordType === 117) {
       // eNcore's rule 0 of a legacy AC policy: the default action.
       this.rule119(`${record.fields.uuid}:0`, 'Default Action');
@@ -263,7 +286,22 @@ export class MetadataCache {
   private rule119(key: string, name: string): void {
     let table = this.tables.get(119);
     if (!table) this.tables.set(119, (table = new Map()));
-    if (!table.has(key)) table.set(key, { name });
+    if (!table.has(key)) {
+      table.set(key, { name });
+      this.index(119, [key], { name });
+    }
+  }
+
+  private index(recordType: number, keys: readonly Key[], value: Fields): void {
+    const slots = SLOTS_BY_TYPE[recordType];
+    if (!slots) return;
+    for (const [slot, field] of slots) {
+      const text = value[field];
+      if (typeof text !== 'string') continue;
+      let map = this.values[slot];
+      if (!map) this.values[slot] = map = new Map();
+      for (const key of keys) map.set(key, text);
+    }
   }
 
   /** The stored fields of a metadata record, e.g. lookup(123, 1) → { id: 1, name: 'fw-1' }; uuids and pairs are text keys. */
@@ -276,21 +314,21 @@ export class MetadataCache {
     const out: Record<string, string> = {};
     const f = record.fields;
     const device = deviceOf(f);
+    const values = this.values;
     if (device !== undefined) {
-      const name = this.tables.get(123)?.get(device)?.name;
-      if (typeof name === 'string') out.device = name;
+      const name = values[DEVICE_SLOT]?.get(device);
+      if (name !== undefined) out.device = name;
     }
     const rules = RULES[record.recordType];
     if (rules) {
       for (let i = 0; i < rules.length; i++) {
         const r = rules[i];
-        if (out[r.name] !== undefined) continue;
-        const table = this.tables.get(r.table);
-        if (!table) continue;
+        const map = values[r.slot];
+        if (!map || (r.fallback && out[r.name] !== undefined)) continue;
         const key = r.key(f, device ?? 0);
         if (key === undefined) continue;
-        const v = table.get(key)?.[r.value];
-        if (typeof v === 'string') out[r.name] = v;
+        const v = map.get(key);
+        if (v !== undefined) out[r.name] = v;
       }
     }
     if (record.recordType === 400) {
@@ -329,6 +367,7 @@ export class MetadataCache {
           throw new TypeError(`metadata cache: bad entry in table ${type}`);
         }
         table.set(entry[0] as Key, entry[1] as Fields);
+        cache.index(Number(type), [entry[0] as Key], entry[1] as Fields);
       }
       cache.tables.set(Number(type), table);
     }
