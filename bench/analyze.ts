@@ -1,7 +1,9 @@
 /**
  * bench:analyze — the compromise analysis over 1 M events read from .estreamer dumps.
  *
- *   npm run bench:analyze [-- --events N] [--dir DIR] [--keep]
+ *   npm run bench:analyze [-- --events N] [--dir DIR] [--keep] [--reuse]
+ *
+ * --dir keeps the dumps in DIR; --reuse reads the dumps already in DIR instead of writing them.
  *
  * 1. Writes N events (default 1 000 000) as dumps: connections, intrusion, file, malware, IOC,
  *    discovery and user records for 5 000 internal and 500 external hosts, a few dozen of them
@@ -31,6 +33,7 @@ function arg(name: string): string | undefined {
 const EVENTS = Number(arg('events') ?? 1_000_000);
 const DIR = arg('dir') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'bench-analyze-'));
 const KEEP = process.argv.includes('--keep');
+const REUSE = process.argv.includes('--reuse');
 const LINES_PER_FILE = 250_000;
 const START = Date.UTC(2026, 11, 1, 0, 0, 0) / 1000;
 const SPAN = 3 * 24 * 3600;
@@ -223,7 +226,8 @@ function mb(bytes: number): string {
 async function main(): Promise<void> {
   fs.mkdirSync(DIR, { recursive: true });
   let t0 = performance.now();
-  const files = generate();
+  const existing = REUSE ? fs.readdirSync(DIR).filter((f) => f.endsWith('.estreamer')).map((f) => path.join(DIR, f)) : [];
+  const files = existing.length ? existing : generate();
   const bytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
   const genMs = performance.now() - t0;
   const rssAfterGenerate = process.resourceUsage().maxRSS * 1024;
@@ -253,7 +257,7 @@ async function main(): Promise<void> {
   const analysisMs = addMs + verdictMs + timelineMs;
   const line = (label: string, ms: number, extra = '') => console.log(`  ${label.padEnd(34)} ${(ms / 1000).toFixed(2).padStart(7)} s${extra}`);
   console.log(`bench:analyze — ${EVENTS.toLocaleString('en')} events in ${files.length} dumps (${mb(bytes)}) under ${DIR}`);
-  line('generate dumps', genMs);
+  line(existing.length ? 'reuse dumps' : 'generate dumps', genMs);
   line('read dumps (reader, re-decode raw=)', readMs, `   ${Math.round(analyzer.recordsRead / (readMs / 1000)).toLocaleString('en')} records/s`);
   line('index (Analyzer.add)', addMs, `   ${Math.round(analyzer.recordsRead / (addMs / 1000)).toLocaleString('en')} records/s`);
   line(`verdicts (${hosts.length.toLocaleString('en')} hosts)`, verdictMs, `   ${count('compromised')} compromised, ${count('suspicious')} suspicious, ${count('clean')} clean`);

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { EStreamerRecord } from '../protocol/types';
 import { Emitter, type Event } from '../common/events';
 import { LANES, type AnalysisReport, type HostSummary, type HostTimeline, type IndicatorRef, type Lane, type RecordRef, type TimelineEvent, type Verdict } from '../common/timeline';
-import { isoMicro } from './fields';
+import { flatten, isoMicro } from './fields';
 import { observe, type Indicator, type IocTrigger, type Names, type Observation } from './observe';
 
 export const DEFAULT_BEFORE_MS = 24 * 3600 * 1000;
@@ -27,7 +27,7 @@ export interface TimelineOptions {
 }
 
 /** An observation as stored: the object observe() made, numbered and addressed (no copy). */
-type StoredEvent = Omit<Observation, 'facts'> & { seq: number; file: string; line: number };
+type StoredEvent = Observation;
 
 interface HostState {
   ip: string;
@@ -84,11 +84,12 @@ export class Analyzer {
       file = ref.file;
       this.files.set(file, file);
     }
-    const ev = obs as Observation & Partial<StoredEvent>;
+    const ev: StoredEvent = obs;
+    ev.summary = flatten(ev.summary);
     ev.seq = this.events.length;
     ev.file = file;
     ev.line = ref.line;
-    this.events.push(ev as StoredEvent);
+    this.events.push(ev);
     const hostA = obs.src ? this.host(obs.src) : undefined;
     const hostB = obs.dst && obs.dst !== obs.src ? this.host(obs.dst) : undefined;
     for (const h of [hostA, hostB]) {

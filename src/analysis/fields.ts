@@ -225,5 +225,15 @@ export function connectionKeyOf(record: EStreamerRecord): string | undefined {
       return undefined;
   }
   if (device === undefined || !second) return undefined;
-  return `${device}/${instance ?? 0}/${second}/${counter ?? 0}`;
+  // join builds one flat string (a template would be a rope of five pieces, kept per event).
+  return [device, instance ?? 0, second, counter ?? 0].join('/');
+}
+
+/**
+ * A string built with + or a template is a rope that keeps every piece alive; a million stored
+ * summaries would carry their pieces too. A numeric conversion makes V8 flatten it in place.
+ */
+export function flatten(text: string): string {
+  void Number(text);
+  return text;
 }

@@ -1,5 +1,5 @@
 /**
- * One decoded event record → what the analysis keeps of it: when, which hosts, which lane, how
+ * One decoded event record -> what the analysis keeps of it: when, which hosts, which lane, how
  * severe, a one-line summary with names resolved, its connection key, and whether (and for which
  * host) it is an indicator of compromise. Pure function of (record, names).
  */
@@ -81,6 +81,10 @@ export interface Observation {
   iocTrigger?: IocTrigger;
   /** (device, event id) of an intrusion event, so an IOC state pointer can find it. */
   eventKey?: string;
+  /** Set by the Analyzer when it stores the observation: arrival number and record address. */
+  seq: number;
+  file: string;
+  line: number;
 }
 
 function addFact(obs: Observation, fact: HostFacts): void {
@@ -128,7 +132,7 @@ function quote(text: string): string {
 }
 
 function shortSha(sha: string | undefined): string | undefined {
-  return sha ? `${sha.slice(0, 12)}…` : undefined;
+  return sha ? `${sha.slice(0, 12)}...` : undefined;
 }
 
 /** Chooses the host an indicator is about when the record does not say: the internal side, else `fallback`. */
@@ -189,6 +193,9 @@ function base(record: EStreamerRecord, lane: Lane, severity: Severity, summary: 
     facts: undefined,
     iocTrigger: undefined,
     eventKey: undefined,
+    seq: 0,
+    file: '',
+    line: 0,
   };
 }
 
@@ -213,7 +220,7 @@ function observeIntrusion(record: EStreamerRecord, names: Names): Observation {
   const iocName = pick(names, 'iocEventType');
   const summary =
     `${impact ? `[impact ${impact}] ` : ''}${message} (${signature})${classText ? ` ${classText}` : ''}` +
-    ` ${endpoint(src, sport)} → ${endpoint(dst, dport)}${proto ? ` ${proto}` : ''}${blocked ? ', blocked' : ''}${iocName ? ` [IOC: ${iocName}]` : ''}`;
+    ` ${endpoint(src, sport)} -> ${endpoint(dst, dport)}${proto ? ` ${proto}` : ''}${blocked ? ', blocked' : ''}${iocName ? ` [IOC: ${iocName}]` : ''}`;
   const obs = base(record, 'intrusion', severity, summary, src, dst);
   obs.connectionKey = connectionKeyOf(record);
   const device = num(f, 'deviceId');
@@ -249,7 +256,7 @@ function observeIntrusion(record: EStreamerRecord, names: Names): Observation {
     host,
     kind: 'intrusion-impact',
     strength,
-    description: `intrusion '${message}' (${signature}, ${iocClass}${impact ? `, impact ${impact}` : ''}) ${endpoint(src, sport)} → ${endpoint(dst, dport)}, not blocked`,
+    description: `intrusion '${message}' (${signature}, ${iocClass}${impact ? `, impact ${impact}` : ''}) ${endpoint(src, sport)} -> ${endpoint(dst, dport)}, not blocked`,
   };
   return obs;
 }
@@ -260,7 +267,7 @@ function observeImpactAlert(record: EStreamerRecord, names: Names): Observation 
   const src = ip(f, 'sourceIpAddress');
   const dst = ip(f, 'destinationIpAddress');
   const desc = str(f, 'description') ?? 'impact alert';
-  return base(record, 'intrusion', (impact >= 1 && impact <= 4 ? impact : 5) as Severity, `Impact alert: ${desc} ${src ?? '?'} → ${dst ?? '?'}`, src, dst);
+  return base(record, 'intrusion', (impact >= 1 && impact <= 4 ? impact : 5) as Severity, `Impact alert: ${desc} ${src ?? '?'} -> ${dst ?? '?'}`, src, dst);
 }
 
 function observeCorrelation(record: EStreamerRecord, names: Names): Observation {
@@ -270,7 +277,7 @@ function observeCorrelation(record: EStreamerRecord, names: Names): Observation 
   const rule = pick(names, 'correlationRule') ?? `rule ${num(f, 'ruleId') ?? '?'}`;
   const policy = pick(names, 'correlationPolicy');
   const desc = str(f, 'eventDescription');
-  const summary = `Correlation: ${rule}${policy ? ` (policy ${policy})` : ''}${desc ? ` — ${desc}` : ''} ${src ?? '?'} → ${dst ?? '?'}`;
+  const summary = `Correlation: ${rule}${policy ? ` (policy ${policy})` : ''}${desc ? ` - ${desc}` : ''} ${src ?? '?'} -> ${dst ?? '?'}`;
   return base(record, 'intrusion', 4, summary, src, dst);
 }
 
@@ -296,7 +303,7 @@ function observeConnection(record: EStreamerRecord, names: Names): Observation {
   const siSideName = pick(names, 'securityIntelligenceSourceDestination');
   const isSi = siSide !== 0 || !!siCategory;
   const what = [app, client, webApp].filter((x, i, a) => x && a.indexOf(x) === i).join(' / ');
-  const parts = [`${endpoint(src, sport)} → ${endpoint(dst, dport)}${proto ? ` ${proto}` : ''}`];
+  const parts = [`${endpoint(src, sport)} -> ${endpoint(dst, dport)}${proto ? ` ${proto}` : ''}`];
   if (what) parts.push(what);
   if (url) parts.push(url);
   if (dns) parts.push(`dns ${dns}`);
@@ -333,7 +340,7 @@ function observeConnection(record: EStreamerRecord, names: Names): Observation {
     host,
     kind: cnc ? 'si-cnc' : 'si-malware',
     strength: cnc ? Strength.siCnc : Strength.siMalware,
-    description: `allowed connection ${endpoint(src, sport)} → ${endpoint(dst, dport)} matching Security Intelligence list '${siCategory}'${url ? ` (${url})` : dns ? ` (dns ${dns})` : ''}`,
+    description: `allowed connection ${endpoint(src, sport)} -> ${endpoint(dst, dport)} matching Security Intelligence list '${siCategory}'${url ? ` (${url})` : dns ? ` (dns ${dns})` : ''}`,
   };
   return obs;
 }
@@ -369,7 +376,7 @@ function observeFile(record: EStreamerRecord, names: Names): Observation {
   const verb = direction === 2 ? 'upload' : 'download';
   const summary =
     `${isMalware ? 'Malware ' : ''}file ${quote(name)}${fileType ? ` (${fileType})` : ''}${threat && threat !== name ? ` ${threat}` : ''}` +
-    `${sha ? ` sha256 ${shortSha(sha)}` : ''}, ${verb} ${src ?? '?'} → ${dst ?? '?'}` +
+    `${sha ? ` sha256 ${shortSha(sha)}` : ''}, ${verb} ${src ?? '?'} -> ${dst ?? '?'}` +
     `${disposition ? `, ${disposition}` : ''}${action ? `, ${action}` : ''}${score ? `, threat score ${score}` : ''}`;
   const obs = base(record, 'file', isMalware ? (blocked ? 3 : 1) : 5, summary, src, dst);
   obs.connectionKey = connectionKeyOf(record);
@@ -385,7 +392,7 @@ function observeFile(record: EStreamerRecord, names: Names): Observation {
     host,
     kind: 'file-malware',
     strength: Strength.fileMalware,
-    description: `malware file ${quote(name)}${threat && threat !== name ? ` (${threat})` : ''}${sha ? ` sha256 ${shortSha(sha)}` : ''} transferred ${src ?? '?'} → ${dst ?? '?'} with action ${action ?? 'unknown'} (not blocked)`,
+    description: `malware file ${quote(name)}${threat && threat !== name ? ` (${threat})` : ''}${sha ? ` sha256 ${shortSha(sha)}` : ''} transferred ${src ?? '?'} -> ${dst ?? '?'} with action ${action ?? 'unknown'} (not blocked)`,
   };
   return obs;
 }
@@ -409,7 +416,7 @@ function observeMalware(record: EStreamerRecord, names: Names): Observation {
   const summary =
     `AMP: ${typeName ?? `event type ${typeId ?? '?'}`}${subtypeName ? ` (${subtypeName})` : ''}` +
     `${detection ? ` ${detection}` : ''}${where ? ` in ${quote(where)}` : ''}${sha ? ` sha256 ${shortSha(sha)}` : ''}` +
-    `${src && dst ? ` ${src} → ${dst}` : src || dst ? ` on ${src ?? dst}` : ''}${agentUser ? `, user ${agentUser}` : ''}`;
+    `${src && dst ? ` ${src} -> ${dst}` : src || dst ? ` on ${src ?? dst}` : ''}${agentUser ? `, user ${agentUser}` : ''}`;
   const strong = verdict === 'executed' || verdict === 'dropper' || verdict === 'botnet' || verdict === 'compromise';
   const networkTransfer = typeId === 1 || typeId === 2 || /network file transfer/i.test(typeName ?? '');
   const blocked = networkTransfer && fileActionBlocked(actionId, action);

@@ -211,7 +211,7 @@ describe('analysis: timelines', () => {
     assert.equal(i.lane, 'intrusion');
     assert.equal(i.severity, 1);
     assert.equal(f.lane, 'file');
-    assert.match(i.summary, /\[impact 1\] SERVER-WEBAPP Apache Struts .*\(1:2001219:3\) attempted-admin 203\.0\.113\.66:51234 → 10\.1\.1\.5:80 tcp/);
+    assert.match(i.summary, /\[impact 1\] SERVER-WEBAPP Apache Struts .*\(1:2001219:3\) attempted-admin 203\.0\.113\.66:51234 -> 10\.1\.1\.5:80 tcp/);
     assert.deepEqual(i.ref, { file: FILE, line: 5 });
   });
 
