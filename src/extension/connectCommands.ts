@@ -69,7 +69,7 @@ export class ConnectionCommands {
     // Later failures (after it streamed) get the same actionable message; the emitter dies with the connection.
     connection.onDidFail((failure) => void this.showFailure(profile, failure));
     const outcome = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `eStreamer: connecting to ${profile.name} (${connection.endpoint})`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `eStreamer: connecting to ${profile.name === connection.endpoint ? profile.name : `${profile.name} (${connection.endpoint})`}`, cancellable: true },
       (_progress, token) => connection.start(password, token),
     );
     if (outcome.ok) {

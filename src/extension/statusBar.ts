@@ -28,11 +28,10 @@ export class ConnectionStatusBar extends Disposable {
     });
   }
 
+  /** Renders now (a state change must not wait for the tick), then keeps ticking while active. */
   private ensureTicking(): void {
-    if (!this.timer) {
-      this.update();
-      this.timer = setInterval(() => this.update(), TICK_MS);
-    }
+    this.update();
+    if (!this.timer && this.manager.active.length) this.timer = setInterval(() => this.update(), TICK_MS);
   }
 
   private update(): void {

@@ -105,6 +105,15 @@ describe('extension UI: connect to an FMC as a user would', function () {
     await vscode.answerQuickInput(password, { password: true });
   }
 
+  it('shows a welcome with Connect and Start Built-in Simulator while nothing is configured', async () => {
+    await vscode.page.locator('.activitybar .action-item [aria-label^="eStreamer"]').first().click();
+    const welcome = vscode.page.locator('.welcome-view-content', { hasText: 'No FMC is configured yet' });
+    await welcome.waitFor({ state: 'visible', timeout: 20_000 });
+    assert.ok(await welcome.getByRole('button', { name: 'Connect to FMC' }).isVisible());
+    assert.ok(await welcome.getByRole('button', { name: 'Start Built-in Simulator' }).isVisible());
+    await vscode.screenshot('extension-welcome');
+  });
+
   it('starts the built-in simulator from the palette and offers to connect', async () => {
     await vscode.runCommand('eStreamer: Start Built-in Simulator');
     const toast = await vscode.waitForNotification(/built-in FMC simulator is running on 127\.0\.0\.1:\d+/, 60_000);
@@ -155,6 +164,27 @@ describe('extension UI: connect to an FMC as a user would', function () {
       await row.first().waitFor({ state: 'visible', timeout: 20_000 });
     }
     await vscode.screenshot('extension-view-hosts');
+  });
+
+  it('opens a host timeline from a quick pick that lists compromised hosts first, with verdict and score', async () => {
+    const compromised = new Set(fmc.sim.truth?.compromised.map((h) => h.ip));
+    await vscode.runCommand('eStreamer: Open Host Timeline…');
+    const rows = vscode.page.locator('.quick-input-list .monaco-list-row');
+    await rows.first().waitFor({ state: 'visible', timeout: 15_000 });
+    const texts = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
+    await vscode.screenshot('extension-open-host-timeline');
+    const firstRows = texts.slice(0, compromised.size);
+    for (const row of firstRows) {
+      assert.match(row, /compromised · score \d+/, `a top row is not a compromised host: ${texts.join(' | ')}`);
+      assert.ok([...compromised].some((ip) => row.includes(ip)), `unexpected host first: ${row}`);
+    }
+    const first = [...compromised].find((ip) => firstRows[0].includes(ip))!;
+    await vscode.press('Enter');
+    // The timeline panel opens as an editor tab named after the host.
+    await vscode.page.locator('.tabs-container .tab', { hasText: first }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await vscode.screenshot('extension-timeline-opened');
+    // Keys typed into a webview stay there: give the focus back to the workbench (the view).
+    await (await vscode.waitForStatusBarItem(`127.0.0.1:${fmc.port}`)).click();
   });
 
   it('stops on Disconnect: the status bar item goes away and the dump stops growing', async () => {
