@@ -6,6 +6,7 @@
  */
 import { LANES, type HostTimeline, type Lane, type Severity, type TimelineEvent } from '../../src/common/timeline';
 import type { DetailField, RecordDetails } from '../../src/common/webviewProtocol';
+import { Prng } from '../../src/sim/prng';
 
 export interface GenerateOptions {
   count: number;
@@ -32,18 +33,6 @@ export const DUMP_FILE = '/dumps/fmc-lab/2026-12-03T10-00-00Z.estreamer';
 
 const HOUR = 3_600_000;
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const LANE_WEIGHTS: Array<[Lane, number]> = [
   ['connection', 0.5],
   ['intrusion', 0.16],
@@ -66,7 +55,8 @@ const PEERS = ['192.0.2.10', '198.51.100.23', '203.0.113.80', '10.1.1.1', '192.0
 const SIGS = ['ET SCAN Nmap Scripting Engine', 'SERVER-WEBAPP PHP uri tag injection attempt', 'MALWARE-CNC Win.Trojan beacon', 'ET POLICY curl User-Agent'];
 
 export function generateTimeline(o: GenerateOptions): HostTimeline {
-  const rand = prng(o.seed ?? 1);
+  const prng = new Prng(o.seed ?? 1);
+  const rand = (): number => prng.next();
   const ip = o.ip ?? '10.1.1.5';
   const start = o.startMs ?? Date.parse('2026-12-02T10:00:00Z');
   const span = 30 * HOUR;

@@ -43,7 +43,7 @@ export interface PageOptions {
   count?: number;
   seed?: number;
   payloads?: boolean;
-  theme?: 'light' | 'dark';
+  theme?: 'light' | 'dark' | 'high-contrast';
   width?: number;
   height?: number;
 }

@@ -60,7 +60,8 @@ describe('timeline webview (Chromium, built bundle, strict CSP)', function () {
     return t;
   }
 
-  for (const theme of ['light', 'dark'] as const) {
+  const BACKGROUND = { light: 'rgb(255, 255, 255)', dark: 'rgb(31, 31, 31)', 'high-contrast': 'rgb(0, 0, 0)' };
+  for (const theme of ['light', 'dark', 'high-contrast'] as const) {
     it(`renders the host header, lanes and first rows (${theme} theme, screenshot)`, async () => {
       const expected = generateTimeline({ count: 2000, seed: 1 });
       const t = await open({ count: 2000, seed: 1, theme });
@@ -86,7 +87,7 @@ describe('timeline webview (Chromium, built bundle, strict CSP)', function () {
       });
       assert.ok(painted > 5000, `axis painted ${painted} pixels`);
       const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
-      assert.equal(bg, theme === 'dark' ? 'rgb(31, 31, 31)' : 'rgb(255, 255, 255)');
+      assert.equal(bg, BACKGROUND[theme]);
       await page.locator('.event-list .row[data-event-id="e3"]').click();
       await page.waitForSelector('.hex-row');
       await page.screenshot({ path: path.join(OUT, `timeline-${theme}.png`) });

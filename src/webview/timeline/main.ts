@@ -265,31 +265,8 @@ class TimelineApp {
 
   private buildToolbar(): HTMLElement {
     const bar = el('div', 'toolbar');
-    const lanes = el('div', 'filter-group');
-    lanes.setAttribute('role', 'group');
-    lanes.setAttribute('aria-label', 'Lanes');
-    for (const lane of LANES) {
-      const box = document.createElement('vscode-checkbox');
-      box.label = LANE_LABELS[lane];
-      box.checked = true;
-      box.dataset.lane = lane;
-      box.addEventListener('change', () => this.onFiltersChanged());
-      this.laneBoxes.set(lane, box);
-      lanes.appendChild(box);
-    }
-    const severities = el('div', 'filter-group');
-    severities.setAttribute('role', 'group');
-    severities.setAttribute('aria-label', 'Severity');
-    for (const s of SEVERITIES) {
-      const box = document.createElement('vscode-checkbox');
-      box.label = SEVERITY_LABELS[s];
-      box.checked = true;
-      box.dataset.severity = String(s);
-      box.classList.add(`sev-box-${s}`);
-      box.addEventListener('change', () => this.onFiltersChanged());
-      this.severityBoxes.set(s, box);
-      severities.appendChild(box);
-    }
+    const lanes = this.checkboxGroup('Lanes', LANES, (lane) => LANE_LABELS[lane], 'lane', this.laneBoxes);
+    const severities = this.checkboxGroup('Severity', SEVERITIES, (s) => SEVERITY_LABELS[s], 'severity', this.severityBoxes);
     this.textField.placeholder = 'Filter text (summary, peer, family, time)';
     this.textField.className = 'text-filter';
     let debounce: ReturnType<typeof setTimeout> | undefined;
@@ -326,6 +303,23 @@ class TimelineApp {
     actions.append(this.rangeChip, this.connectionChip, resetZoom, exportButton, this.status);
     bar.append(lanes, severities, this.textField, actions);
     return bar;
+  }
+
+  /** A labelled group of filter checkboxes, all checked, each tagged data-<key>=<value> for tests and styling. */
+  private checkboxGroup<T extends string | number>(name: string, values: readonly T[], label: (v: T) => string, key: string, boxes: Map<T, VscodeCheckbox>): HTMLElement {
+    const group = el('div', 'filter-group');
+    group.setAttribute('role', 'group');
+    group.setAttribute('aria-label', name);
+    for (const value of values) {
+      const box = document.createElement('vscode-checkbox');
+      box.label = label(value);
+      box.checked = true;
+      box.dataset[key] = String(value);
+      box.addEventListener('change', () => this.onFiltersChanged());
+      boxes.set(value, box);
+      group.appendChild(box);
+    }
+    return group;
   }
 
   private onFiltersChanged(): void {

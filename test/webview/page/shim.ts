@@ -2,7 +2,7 @@
  * Stands in for the VS Code webview host inside the test page: defines acquireVsCodeApi, and
  * answers the bundle's messages with the REAL host-side TimelineSession over generated
  * HostTimeline data. Messages cross as structured clones, asynchronously, as in VS Code.
- * Configured by the page URL: ?count=…&seed=…&payloads=1&theme=light|dark.
+ * Configured by the page URL: ?count=…&seed=…&payloads=1&theme=light|dark|high-contrast.
  */
 import { Emitter } from '../../../src/common/events';
 import type { HostTimeline, RecordRef } from '../../../src/common/timeline';
@@ -13,7 +13,7 @@ import { generateDetails, generateTimeline, linkConnections } from '../generate'
 const params = new URLSearchParams(location.search);
 const count = Number(params.get('count') ?? '2000');
 const seed = Number(params.get('seed') ?? '1');
-document.body.className = params.get('theme') === 'dark' ? 'vscode-dark' : 'vscode-light';
+document.body.className = `vscode-${params.get('theme') ?? 'light'}`;
 
 let timeline: HostTimeline = generateTimeline({ count, seed, payloads: params.get('payloads') === '1' });
 // Milestones for bench/timeline.ts, in ms since navigation start.
