@@ -6,6 +6,7 @@
  *
  * The `key=value` text is for people and grep; `raw=` is the truth the reader decodes again.
  */
+import { DISCOVERY_HEADER_KEY } from '../protocol';
 import type { EStreamerRecord, FieldValue, Fields } from '../protocol/types';
 
 export const FORMAT_VERSION = 1;
@@ -220,19 +221,17 @@ function timeIn(fields: Fields): { sec: number; usec: number } | undefined {
 }
 
 /**
- * A record's own time: its event time field (looked for at the top level, then one block down,
- * e.g. in a discovery header), else the archive timestamp. Undefined for records with neither
+ * A record's own time: its event time field (looked for at the top level, then in the discovery
+ * header), else the archive timestamp. Undefined for records with neither
  * (metadata): the writer then uses the time it received them.
  */
 export function recordTime(record: EStreamerRecord): { sec: number; usec: number } | undefined {
   const top = timeIn(record.fields);
   if (top) return top;
-  for (const k in record.fields) {
-    const v = record.fields[k];
-    if (v && typeof v === 'object' && !Array.isArray(v) && !isBytes(v)) {
-      const t = timeIn(v as Fields);
-      if (t) return t;
-    }
+  const header = record.fields[DISCOVERY_HEADER_KEY];
+  if (header && typeof header === 'object' && !Array.isArray(header) && !isBytes(header)) {
+    const t = timeIn(header);
+    if (t) return t;
   }
   const archive = positive(record.archiveTimestamp);
   return archive !== undefined ? { sec: archive, usec: 0 } : undefined;

@@ -137,8 +137,21 @@ export async function* readDumpFile(file: string, options: ReadDumpOptions = {})
       const { bytesRead } = await handle.read(chunk, 0, chunkBytes, position);
       if (bytesRead === 0) break;
       position += bytesRead;
-      const buf = carry.length ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+      const buf = chunk.subarray(0, bytesRead);
       let start = 0;
+      if (carry.length) {
+        // Only the line that spans two chunks is copied together, not the whole chunk.
+        const nl = buf.indexOf(NEWLINE);
+        if (nl < 0) {
+          carry = Buffer.concat([carry, buf]);
+          continue;
+        }
+        const joined = Buffer.concat([carry, buf.subarray(0, nl)]);
+        lineNo++;
+        const entry = lineToEntry(joined, 0, joined.length > 0 && joined[joined.length - 1] === 0x0d ? joined.length - 1 : joined.length);
+        if (entry) yield entry;
+        start = nl + 1;
+      }
       for (let nl = buf.indexOf(NEWLINE, start); nl >= 0; nl = buf.indexOf(NEWLINE, start)) {
         lineNo++;
         const end = nl > start && buf[nl - 1] === 0x0d ? nl - 1 : nl;
@@ -146,8 +159,7 @@ export async function* readDumpFile(file: string, options: ReadDumpOptions = {})
         start = nl + 1;
         if (entry) yield entry;
       }
-      // Copy the unfinished line: the chunk buffer is not reused, but keeping a slice of it
-      // alive would pin the whole chunk.
+      // Copy the unfinished line: a slice would pin the whole chunk.
       carry = Buffer.from(buf.subarray(start));
     }
     if (carry.length > 0) {

@@ -115,16 +115,17 @@ export class DumpWriter implements RecordSink {
     if (this.failure) throw this.failure;
     if (this.closed) throw new DumpWriteError('The dump writer is closed: reconnect to start a new dump.');
     const addresses: RecordAddress[] = [];
-    let pending: Buffer[] = [];
+    let pending: string[] = [];
     let pendingBytes = 0;
     let pendingLines = 0;
     let f: OpenFile | undefined;
     try {
       f = this.current ?? (await this.openNext());
       for (const record of records) {
-        const line = Buffer.from(this.lineFor(record) + '\n', 'utf8');
+        const line = this.lineFor(record) + '\n';
+        const lineBytes = Buffer.byteLength(line, 'utf8');
         // Rotate only between records, and never leave a file with no record in it.
-        if (f.bytes + pendingBytes + line.length > this.maxFileBytes && f.lines + pendingLines > 1) {
+        if (f.bytes + pendingBytes + lineBytes > this.maxFileBytes && f.lines + pendingLines > 1) {
           await this.flush(f, pending);
           pending = [];
           pendingBytes = pendingLines = 0;
@@ -132,7 +133,7 @@ export class DumpWriter implements RecordSink {
           f = await this.openNext();
         }
         pending.push(line);
-        pendingBytes += line.length;
+        pendingBytes += lineBytes;
         pendingLines++;
         addresses.push({ file: f.path, line: f.lines + pendingLines });
       }
@@ -154,9 +155,9 @@ export class DumpWriter implements RecordSink {
   }
 
   /** Write and fsync; on failure cut the file back so no partial line is left behind. */
-  private async flush(f: OpenFile, chunks: Buffer[], sync = true): Promise<void> {
-    if (chunks.length === 0) return;
-    const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+  private async flush(f: OpenFile, lines: string[], sync = true): Promise<void> {
+    if (lines.length === 0) return;
+    const data = Buffer.from(lines.length === 1 ? lines[0] : lines.join(''), 'utf8');
     const before = f.bytes;
     try {
       let off = 0;
@@ -170,7 +171,7 @@ export class DumpWriter implements RecordSink {
       throw err;
     }
     f.bytes += data.length;
-    f.lines += chunks.length;
+    f.lines += lines.length;
   }
 
   private async openNext(): Promise<OpenFile> {
@@ -206,7 +207,7 @@ export class DumpWriter implements RecordSink {
     this.current = f;
     this.written.push(target);
     // No fsync of its own: the header becomes durable with the first batch's fsync.
-    await this.flush(f, [Buffer.from(formatHeader(header) + '\n', 'utf8')], false);
+    await this.flush(f, [formatHeader(header) + '\n'], false);
     await syncFolder(folder);
     return f;
   }

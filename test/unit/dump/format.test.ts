@@ -73,7 +73,7 @@ describe('dump line format', () => {
 
   it('takes the event time, then a nested discovery header time, then the archive timestamp', () => {
     assert.deepEqual(recordTime(record({ fields: { eventSecond: 1606923302, eventMicrosecond: 12 }, archiveTimestamp: 7 })), { sec: 1606923302, usec: 12 });
-    assert.deepEqual(recordTime(record({ fields: { header: { eventSecond: 100, eventMicrosecond: 3 } } })), { sec: 100, usec: 3 });
+    assert.deepEqual(recordTime(record({ fields: { discoveryHeader: { eventSecond: 100, eventMicrosecond: 3 } } })), { sec: 100, usec: 3 });
     assert.deepEqual(recordTime(record({ fields: { eventSecond: 0 }, archiveTimestamp: 1606923302 })), { sec: 1606923302, usec: 0 });
     assert.deepEqual(recordTime(record({ fields: { fileEventTimestamp: 42 } })), { sec: 42, usec: 0 });
     assert.equal(recordTime(record({ fields: { id: 1 } })), undefined);

@@ -158,6 +158,22 @@ describe('dump write → read round trip', () => {
     for (const e of b) assert.deepEqual(e.names, builtIn(e), 'no names leak from another FMC');
   });
 
+  it('reads lines that straddle read chunks exactly (small chunks, long lines)', async () => {
+    const records = Array.from({ length: 12 }, () => fixtureRecords()).flat();
+    const dir = tmpDir();
+    const w = new DumpWriter({ dir, fmc: 'x:1' });
+    await w.write(records);
+    await w.close();
+    assert.ok(fs.statSync(w.files[0]).size > 8 * 65536, 'the file spans many chunks');
+    const entries: DumpEntry[] = [];
+    for await (const e of readDumps([dir], { chunkBytes: 65536 })) entries.push(e);
+    assert.equal(entries.length, records.length);
+    entries.forEach((e, i) => {
+      assertSameRecord(e.record, records[i], `record ${i}`);
+      assert.equal(e.line, i + 2);
+    });
+  });
+
   it('skips and reports a truncated last line, keeping every whole record', async () => {
     const records = fixtureRecords().slice(0, 10);
     const dir = tmpDir();
