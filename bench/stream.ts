@@ -3,8 +3,11 @@
  * framing + record decode → (a) a consumer that only counts, (b) the .estreamer dump writer.
  *
  *   npm run bench:stream [-- --events 1000000] [--10m] [--only count|dump] [--bundle-bytes 8192]
+ *                          [--server sim|replay|both]
  *
- * Prints records/s and the client process's peak RSS for each run. Figures only, no asserts.
+ * Server 'sim' is the FMC simulator (it encodes every record as it sends, so it often sets the
+ * pace); 'replay' sends the simulator's flood records encoded once (see streamServer.ts), which
+ * measures the client. Prints records/s, client CPU and the client's peak RSS. No asserts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -26,6 +29,7 @@ function arg(name: string): string | undefined {
 const events = process.argv.includes('--10m') ? 10_000_000 : Number(arg('events') ?? 1_000_000);
 const only = arg('only');
 const bundleBytes = Number(arg('bundle-bytes') ?? 8192);
+const servers = (arg('server') ?? 'both') === 'both' ? (['replay', 'sim'] as const) : ([arg('server') as 'sim' | 'replay'] as const);
 const FLOOD_METADATA = 5; // the flood scenario's metadata records, sent once per connection
 
 class CountingSink implements RecordSink {
@@ -37,8 +41,8 @@ class CountingSink implements RecordSink {
   async close(): Promise<void> {}
 }
 
-async function startServer(dir: string): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'streamServer.ts'), String(events), dir, String(bundleBytes)], {
+async function startServer(mode: 'sim' | 'replay', dir: string): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'streamServer.ts'), mode, String(events), dir, String(bundleBytes)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const line = await new Promise<string>((resolve, reject) => {
@@ -48,7 +52,7 @@ async function startServer(dir: string): Promise<{ port: number; child: ChildPro
   return { port: (JSON.parse(line) as { port: number }).port, child };
 }
 
-async function runOnce(kind: 'count' | 'dump', port: number, simDir: string, outDir: string): Promise<void> {
+async function runOnce(server: string, kind: 'count' | 'dump', port: number, simDir: string, outDir: string): Promise<void> {
   const credentials = loadPkcs12(fs.readFileSync(path.join(simDir, 'client.pkcs12')), fs.readFileSync(path.join(simDir, 'password.txt'), 'utf8').trim());
   const fmc = `127.0.0.1:${port}`;
   const metadata = new MetadataCache();
@@ -88,7 +92,7 @@ async function runOnce(kind: 'count' | 'dump', port: number, simDir: string, out
   client.dispose();
   const dumpBytes = writer ? writer.files.reduce((n, f) => n + fs.statSync(f).size, 0) : 0;
   const line = [
-    `${kind.padEnd(5)} ${c.stored.toLocaleString('en')} records in ${seconds.toFixed(2)} s`,
+    `${server.padEnd(6)} → ${kind.padEnd(5)} ${c.stored.toLocaleString('en')} records in ${seconds.toFixed(2)} s`,
     `${Math.round(c.stored / seconds).toLocaleString('en')} records/s`,
     `${(c.bytes / 1048576 / seconds).toFixed(1)} MiB/s on the wire`,
     `client CPU ${((cpu.user + cpu.system) / 1e6 / seconds).toFixed(2)} cores`,
@@ -99,17 +103,19 @@ async function runOnce(kind: 'count' | 'dump', port: number, simDir: string, out
 }
 
 async function main(): Promise<void> {
-  const simDir = fs.mkdtempSync(path.join(os.tmpdir(), 'estreamer-bench-sim-'));
-  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'estreamer-bench-out-'));
-  const { port, child } = await startServer(simDir);
-  process.stdout.write(`bench:stream: ${events.toLocaleString('en')} flood events, bundles of ${bundleBytes} bytes, simulator in process ${child.pid}, Node ${process.version}\n`);
-  try {
-    if (only !== 'dump') await runOnce('count', port, simDir, outDir);
-    if (only !== 'count') await runOnce('dump', port, simDir, outDir);
-  } finally {
-    child.kill('SIGTERM');
-    fs.rmSync(simDir, { recursive: true, force: true });
-    fs.rmSync(outDir, { recursive: true, force: true });
+  process.stdout.write(`bench:stream: ${events.toLocaleString('en')} flood events, bundles of ${bundleBytes} bytes, Node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}\n`);
+  for (const server of servers) {
+    const simDir = fs.mkdtempSync(path.join(os.tmpdir(), 'estreamer-bench-sim-'));
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'estreamer-bench-out-'));
+    const { port, child } = await startServer(server, simDir);
+    try {
+      if (only !== 'dump') await runOnce(server, 'count', port, simDir, outDir);
+      if (only !== 'count') await runOnce(server, 'dump', port, simDir, outDir);
+    } finally {
+      child.kill('SIGTERM');
+      fs.rmSync(simDir, { recursive: true, force: true });
+      fs.rmSync(outDir, { recursive: true, force: true });
+    }
   }
 }
 

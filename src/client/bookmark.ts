@@ -31,6 +31,8 @@ export interface BookmarkJson {
 export class ResumePoint {
   private second: number | undefined;
   private boundary = new Set<string>();
+  /** What the current connection may re-send: the bookmark second and its keys when it was requested. */
+  private resent: { second: number; keys: ReadonlySet<string> } | undefined;
 
   constructor(saved?: { archiveSecond: number; boundaryKeys: readonly string[] }) {
     if (saved) {
@@ -48,11 +50,20 @@ export class ResumePoint {
     return this.boundary.size;
   }
 
-  /** True for a record of the bookmark second that was stored before (a re-sent duplicate). */
+  /**
+   * Call when a connection requests from `archiveSecond`: only records of that second stored
+   * before this moment can come again on it (the FMC does not repeat itself within a connection),
+   * so isStored() need not hash records of later seconds.
+   */
+  beginConnection(): void {
+    this.resent = this.second === undefined ? undefined : { second: this.second, keys: new Set(this.boundary) };
+  }
+
+  /** True for a re-sent record of the requested second that was stored before (a duplicate). */
   isStored(record: EStreamerRecord): boolean {
-    if (record.archiveTimestamp === undefined || this.second === undefined) return false;
-    if (record.archiveTimestamp !== this.second) return false;
-    return this.boundary.has(recordKey(record));
+    const resent = this.resent ?? (this.second === undefined ? undefined : { second: this.second, keys: this.boundary });
+    if (!resent || record.archiveTimestamp !== resent.second) return false;
+    return resent.keys.has(recordKey(record));
   }
 
   /**

@@ -329,6 +329,7 @@ export class EStreamerClient extends Disposable {
   }
 
   private buildRequest(): SessionRequest {
+    this.resume.beginConnection();
     const extended = this.options.extended ?? true;
     const families = this.options.events;
     const flags = flagsFor(families, { archiveTimestamps: true, extended });

@@ -41,6 +41,21 @@ describe('client/bookmark', () => {
     assert.equal(p.isStored(rec(102, 'b')), false);
   });
 
+  it('per connection, only records of the requested second are checked, against the keys stored before it', () => {
+    const p = new ResumePoint();
+    p.advance([rec(200, 'a'), rec(200, 'b')]);
+    p.beginConnection(); // the request asks from 200
+    assert.equal(p.isStored(rec(200, 'a')), true);
+    p.advance([rec(200, 'c'), rec(201, 'x')]);
+    // The bookmark moved on, but this connection can still re-send the rest of second 200.
+    assert.equal(p.isStored(rec(200, 'b')), true);
+    assert.equal(p.isStored(rec(200, 'c')), false, 'stored on this connection: it will not come again on it');
+    assert.equal(p.isStored(rec(201, 'x')), false, 'a later second is never checked');
+    p.beginConnection(); // a reconnect asks from 201
+    assert.equal(p.isStored(rec(201, 'x')), true);
+    assert.equal(p.isStored(rec(200, 'b')), false);
+  });
+
   it('keys differ by type, second and bytes', () => {
     assert.notEqual(recordKey(rec(1, 'a', 71)), recordKey(rec(1, 'a', 400)));
     assert.notEqual(recordKey(rec(1, 'a')), recordKey(rec(1, 'b')));
