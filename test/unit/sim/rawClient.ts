@@ -130,3 +130,10 @@ export async function collectExtended(sim: Simulator, timestamp: number, opts: {
   }
 }
 
+
+/** Records per record type, keyed like truth.json's records_by_type. */
+export function countByType(records: readonly EStreamerRecord[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of records) counts[String(r.recordType)] = (counts[String(r.recordType)] ?? 0) + 1;
+  return counts;
+}

@@ -14,7 +14,7 @@ import {
 } from '../../../src/protocol';
 import { ADVERTISED_SERVICES, SimErrorCode, Simulator, eventRecord } from '../../../src/sim';
 import { readRealSession } from '../../../src/sim/scenarios/real';
-import { RawClient, collectExtended, sharedCertificates } from './rawClient';
+import { RawClient, collectExtended, countByType, sharedCertificates } from './rawClient';
 
 describe('sim/session: the protocol as the real FMC speaks it', function () {
   let real: Simulator;
@@ -83,8 +83,7 @@ describe('sim/session: the protocol as the real FMC speaks it', function () {
   it('accepts the guide\'s service-length convention too', async () => {
     const records = await collectExtended(real, 0, { convention: 'entry' });
     assert.equal(records.length, 69);
-    const counts: Record<string, number> = {};
-    for (const r of records) counts[String(r.recordType)] = (counts[String(r.recordType)] ?? 0) + 1;
+    const counts = countByType(records);
     assert.equal(counts['71'], 38);
     assert.deepEqual(counts, real.truth?.records_by_type);
   });
