@@ -254,7 +254,10 @@ export function formatTime(sec: number, usec: number): string {
 
 /** Milliseconds since the epoch, microseconds as the fraction; NaN if not our time format. */
 export function parseTime(text: string): number {
-  const ms = Date.parse(text.slice(0, 19) + 'Z');
+  // Fast path for the shape we write (Date.parse costs a lot per line).
+  const ms = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(text)
+    ? Date.UTC(+text.slice(0, 4), +text.slice(5, 7) - 1, +text.slice(8, 10), +text.slice(11, 13), +text.slice(14, 16), +text.slice(17, 19))
+    : NaN;
   if (Number.isNaN(ms) || text.length < 20) return NaN;
   if (text[19] === 'Z') return ms;
   const frac = text.slice(20, text.length - 1);
