@@ -71,8 +71,9 @@ export class SimulatorFeature extends Disposable {
         port,
         pkcs12: pkcs12.fsPath,
         families: [...DEFAULT_FAMILIES],
-        // Each start is a fresh scenario, so it is streamed from its first record.
-        start: 'oldest',
+        // A new simulator listens on a new port, so it has no bookmark yet and starts from its
+        // first record; a later connect to the same one resumes instead of dumping it twice.
+        start: 'bookmark',
       };
       await saveProfile(profile);
       const info = { profile: SIMULATOR_PROFILE, port, pkcs12: pkcs12.fsPath };

@@ -138,6 +138,21 @@ describe('extension: built-in simulator → connect → dumps → hosts → disc
     assert.equal(connections.active.length, 0);
   });
 
+  it('resumes from the bookmark on Reconnect: nothing is dumped twice', async () => {
+    const { connections } = await api();
+    const dumpDir = connections.get(info.profile)!.dumpDir;
+    const before = dumpLines(dumpDir).records;
+    const reconnected = await vscode.commands.executeCommand<boolean>('estreamer.reconnect', info.profile);
+    assert.equal(reconnected, true);
+    const connection = connections.get(info.profile)!;
+    assert.equal(connection.state.kind, 'streaming');
+    // The finite scenario was fully stored: the resumed stream brings nothing new.
+    await new Promise((r) => setTimeout(r, 2_000));
+    assert.equal(dumpLines(dumpDir).records, before, 'records were dumped again after Reconnect');
+    await vscode.commands.executeCommand('estreamer.disconnect', info.profile);
+    await waitFor('the connection to stop', () => !connection.isActive);
+  });
+
   it('tells the user the port is unreachable when nothing listens there', async () => {
     // Same profile (so its stored password) but a port where nothing listens.
     const config = vscode.workspace.getConfiguration('estreamer');
