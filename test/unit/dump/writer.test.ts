@@ -55,7 +55,7 @@ describe('dump writer', () => {
     const max = 4096;
     let clock = FIXED_NOW;
     const w = new DumpWriter({ dir, fmc: '10.0.0.1:8302', maxFileBytes: max, now: () => (clock += 250) });
-    const recs = Array.from({ length: 300 }, (_, i) => fakeRecord(i));
+    const recs = Array.from({ length: 160 }, (_, i) => fakeRecord(i));
     const addrs: RecordAddress[] = [];
     for (let i = 0; i < recs.length; ) {
       const n = 1 + (i % 23); // batch sizes vary so boundaries fall inside and between batches
