@@ -142,6 +142,11 @@ export class VSCodeWorkbench {
     await this.page.keyboard.press('Enter');
   }
 
+  /** Waits until the open quick input shows this title (each step of a multi-step flow has its own). */
+  async waitForQuickInputTitle(title: string | RegExp, timeoutMs = 15_000): Promise<void> {
+    await this.page.locator(`${selectors.quickInput} .quick-input-title`, { hasText: title }).waitFor({ state: 'visible', timeout: timeoutMs });
+  }
+
   /** Picks the row of the open quick pick whose label matches. */
   async pickRow(label: string | RegExp): Promise<void> {
     const row = this.page.locator(selectors.quickInputRow).filter({
@@ -193,6 +198,16 @@ export class VSCodeWorkbench {
     const file = path.join(testOutputDir, `${name.replace(/[^\w.-]+/g, '-')}.png`);
     await this.page.screenshot({ path: file });
     return file;
+  }
+
+  /**
+   * For a mocha `afterEach(function () { … })`: when the test just failed, saves a screenshot named
+   * after it and prints the last console lines of the workbench and the extension host.
+   */
+  async reportIfFailed(test: Mocha.Test | undefined): Promise<void> {
+    if (test?.state !== 'failed') return;
+    const file = await this.screenshot(`failed-${test.fullTitle()}`).catch((error: Error) => `(no screenshot: ${error.message})`);
+    console.log(`--- screenshot: ${file}\n--- last console lines of the window:\n${this.consoleLines.slice(-40).join('\n')}`);
   }
 
   /** Presses a key or chord in the workbench (e.g. 'Escape', 'Control+Shift+P'). */

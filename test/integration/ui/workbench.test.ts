@@ -29,10 +29,7 @@ describe('workbench UI, driven as a user would', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      await vscode.screenshot(`ui-failed-${this.currentTest.title}`);
-      console.log(vscode.consoleLines.slice(-40).join('\n'));
-    }
+    await vscode?.reportIfFailed(this.currentTest);
   });
 
   after(async function () {
