@@ -19,15 +19,36 @@ export interface AnalysisJson extends Omit<AnalysisReport, 'hosts'> {
 
 export function reportJson(analyzer: Analyzer, opts: TimelineOptions & { beforeMs: number }): AnalysisJson {
   const report = analyzer.report();
+  return { ...reportHead(report, opts), hosts: report.hosts.map((h) => hostReport(analyzer, h, opts)) };
+}
+
+/**
+ * The same document as reportJson, as text pieces: one per host, so a million events never sit
+ * in memory as one JSON string. Joined, the pieces are exactly `JSON.stringify(reportJson(…))`.
+ */
+export function* reportJsonChunks(analyzer: Analyzer, opts: TimelineOptions & { beforeMs: number }): Generator<string> {
+  const report = analyzer.report();
+  const head = JSON.stringify(reportHead(report, opts));
+  yield `${head.slice(0, -1)},"hosts":[`;
+  let first = true;
+  for (const h of report.hosts) {
+    yield (first ? '' : ',') + JSON.stringify(hostReport(analyzer, h, opts));
+    first = false;
+  }
+  yield ']}\n';
+}
+
+function reportHead(report: AnalysisReport, opts: TimelineOptions & { beforeMs: number }): Omit<AnalysisJson, 'hosts'> {
   return {
     generatedAt: report.generatedAt,
     recordsRead: report.recordsRead,
     window: { beforeHours: opts.beforeMs / 3_600_000, afterHours: opts.afterMs === undefined ? null : opts.afterMs / 3_600_000 },
-    hosts: report.hosts.map((h) => {
-      const t = analyzer.timeline(h.ip, opts);
-      return { ...h, window: t?.window, timeline: t?.events ?? [] };
-    }),
   };
+}
+
+function hostReport(analyzer: Analyzer, h: HostSummary, opts: TimelineOptions): HostReport {
+  const t = analyzer.timeline(h.ip, opts);
+  return { ...h, window: t?.window, timeline: t?.events ?? [] };
 }
 
 export interface TextOptions extends TimelineOptions {
@@ -81,7 +102,7 @@ export function renderText(analyzer: Analyzer, opts: TextOptions): string {
   if (opts.all) {
     const clean = hosts.filter((h) => h.verdict === 'clean');
     if (clean.length) out.push('', 'Clean hosts:');
-    for (const h of clean) out.push(`  ${h.ip.padEnd(16)} ${h.eventCount} events${h.reasons.length > 1 ? `; ${h.reasons.slice(1).join('; ')}` : ''}`);
+    for (const h of clean) out.push(`  ${h.ip.padEnd(16)} ${h.eventCount} event${h.eventCount === 1 ? '' : 's'}${h.reasons.length > 1 ? `; ${h.reasons.slice(1).join('; ')}` : ''}`);
   }
   return out.join('\n') + '\n';
 }

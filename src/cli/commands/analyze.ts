@@ -2,7 +2,7 @@
 import { opt, parseArgs, UsageError } from '../args';
 import { DEFAULT_BEFORE_MS } from '../../analysis/analyzer';
 import { analyzeDumps } from '../../analysis/dumps';
-import { renderText, reportJson } from '../../analysis/report';
+import { renderText, reportJsonChunks } from '../../analysis/report';
 import type { DumpIssue } from '../../dump/reader';
 
 export const summary = 'find compromised hosts in .estreamer dumps and print each one\'s chronology (--json for tools)';
@@ -49,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   if (args.flags.has('json')) {
-    await write(JSON.stringify(reportJson(analyzer, { beforeMs, afterMs }), null, 1) + '\n');
+    for (const chunk of reportJsonChunks(analyzer, { beforeMs, afterMs })) await write(chunk);
   } else {
     const color = !args.flags.has('no-color') && !!process.stdout.isTTY && !process.env.NO_COLOR;
     await write(renderText(analyzer, { beforeMs, afterMs, limit, all: args.flags.has('all'), color, cwd: process.cwd() }));
