@@ -8,6 +8,7 @@
  * metadata; and whole bundles through MessageDecoder + decodeBundle + decodeRecord.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { MetadataCache } from '../src/metadata';
 import { MessageDecoder, MessageType, Rng, decodeBundle, decodeRecord, encodeBundle, encodeRecord, hexToBytes, randomRecordInput } from '../src/protocol';
@@ -62,7 +63,7 @@ for (let i = 0; i < 3000; i++) {
   mix.push(encodeRecord({ ...randomRecordInput(type, rng, block), archiveTimestamp: 1606923302 }));
 }
 
-console.log(`node ${process.version}, ${total.toLocaleString('en')} records per run, load average ${require('os').loadavg()[0].toFixed(1)} on ${require('os').cpus().length} CPUs`);
+console.log(`node ${process.version}, ${total.toLocaleString('en')} records per run, load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs`);
 run('decode: real connection records (71/160)', connections, (b) => decodeRecord(b).status === 'ok');
 run('decode: generated intrusion/file/malware mix', mix, (b) => decodeRecord(b).status === 'ok');
 run('decode + names(): real connection records', connections, (b) => {

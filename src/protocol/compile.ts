@@ -133,7 +133,10 @@ export function compileReader(fields: readonly FieldLayout[], headKey?: string):
   const lines: string[] = [];
   const props: string[] = [];
   const propsWithout: string[] = [];
-  if (headKey) props.push(`${JSON.stringify(headKey)}: head`), propsWithout.push(`${JSON.stringify(headKey)}: head`);
+  if (headKey) {
+    props.push(`${JSON.stringify(headKey)}: head`);
+    propsWithout.push(`${JSON.stringify(headKey)}: head`);
+  }
   fields.forEach((f, i) => {
     const v = `v${i}`;
     const name = JSON.stringify(f.name);

@@ -184,11 +184,16 @@ function u64(dv: DataView, p: number): number | bigint {
 }
 
 /**
+ * Lengths read by len16 fields, per output object, until their text field is read; kept outside
+ * the call so a caller may walk a layout a few fields at a time (the dump inspector does).
+ */
+const pendingLengths = new WeakMap<Fields, Record<string, number>>();
+
+/**
  * Decodes `fields` from b[p..end) into `out`; returns the offset after the last field. Offsets
  * are relative to `b` (the record's raw bytes), so error offsets point into the record.
  */
 export function readFields(b: Uint8Array, dv: DataView, p: number, end: number, fields: readonly FieldLayout[], out: Fields): number {
-  let lengths: Record<string, number> | undefined;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i];
     if (f.when !== undefined && !out[f.when]) continue;
@@ -225,9 +230,12 @@ export function readFields(b: Uint8Array, dv: DataView, p: number, end: number, 
       case Kind.hex:
         out[f.name] = formatHex(b, p, w);
         break;
-      case Kind.len16:
-        (lengths ??= {})[f.lengthOf!] = (b[p] << 8) | b[p + 1];
+      case Kind.len16: {
+        let lengths = pendingLengths.get(out);
+        if (!lengths) pendingLengths.set(out, (lengths = {}));
+        lengths[f.lengthOf!] = (b[p] << 8) | b[p + 1];
         break;
+      }
       case Kind.string:
       case Kind.blob: {
         const length = readBlockHeader(b, dv, p, end, f.name);
@@ -251,7 +259,7 @@ export function readFields(b: Uint8Array, dv: DataView, p: number, end: number, 
       case Kind.lenText: {
         let n: number;
         if (f.kind === Kind.lenText) {
-          n = lengths?.[f.name] ?? 0;
+          n = pendingLengths.get(out)?.[f.name] ?? 0;
         } else {
           const lw = f.kind === Kind.text16 ? 2 : 4;
           if (p + lw > end) throw short(`${f.name} length`, p, lw, end - p);

@@ -197,6 +197,20 @@ export function encodeStreamingInformation(services: StreamingService[]): Uint8A
   return encodeMessage(MessageType.StreamingInformation, encodeServices(services, false, 'entry'));
 }
 
+/** (version, code) pairs from `from` up to the (0,0) terminator or `to`; returns them and the offset after the terminator. */
+function readEvents(v: DataView, from: number, to: number): [StreamingEvent[], number] {
+  const events: StreamingEvent[] = [];
+  let p = from;
+  while (p + 4 <= to) {
+    const version = v.getUint16(p);
+    const code = v.getUint16(p + 2);
+    p += 4;
+    if (version === 0 && code === 0) break;
+    events.push({ version, code });
+  }
+  return [events, p];
+}
+
 /**
  * Reads Streaming Request service entries. The event list runs to the (0,0) terminator (or the
  * end of the body), so both length conventions are accepted; the length field is only checked
@@ -210,16 +224,9 @@ export function decodeStreamingRequest(body: Uint8Array): StreamingService[] {
     if (body.length - at < 16) {
       throw new ProtocolError(`Streaming Request: service entry at offset ${at} is ${body.length - at} bytes; it needs at least 16.`, at);
     }
-    const service: StreamingService = { serviceId: v.getUint32(at), flags: v.getUint32(at + 8), initialTimestamp: v.getUint32(at + 12), events: [] };
     const declared = v.getUint32(at + 4);
-    let p = at + 16;
-    while (p + 4 <= body.length) {
-      const version = v.getUint16(p);
-      const code = v.getUint16(p + 2);
-      p += 4;
-      if (version === 0 && code === 0) break;
-      service.events.push({ version, code });
-    }
+    const [events, p] = readEvents(v, at + 16, body.length);
+    const service: StreamingService = { serviceId: v.getUint32(at), flags: v.getUint32(at + 8), initialTimestamp: v.getUint32(at + 12), events };
     const used = p - at;
     if (declared !== used && declared !== used - 8 && declared !== body.length && declared !== body.length + 8) {
       throw new ProtocolError(
@@ -249,14 +256,7 @@ export function decodeStreamingInformation(body: Uint8Array): StreamingService[]
       if (declared >= 16 && at + declared <= body.length) size = declared;
       else throw new ProtocolError(`Streaming Information: service ${serviceId} declares length ${declared}, which does not fit the ${body.length - at} bytes left.`, at + 4);
     }
-    const service: StreamingService = { serviceId, flags: v.getUint32(at + 8), initialTimestamp: v.getUint32(at + 12), events: [] };
-    for (let p = at + 16; p + 4 <= at + size; p += 4) {
-      const version = v.getUint16(p);
-      const code = v.getUint16(p + 2);
-      if (version === 0 && code === 0) break;
-      service.events.push({ version, code });
-    }
-    services.push(service);
+    services.push({ serviceId, flags: v.getUint32(at + 8), initialTimestamp: v.getUint32(at + 12), events: readEvents(v, at + 16, at + size)[0] });
     at += size;
   }
   return services;
