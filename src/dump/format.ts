@@ -148,6 +148,7 @@ export function readValue(line: string, pos: number): { value: string; end: numb
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => hex2(i));
 
 export function toHex(bytes: Uint8Array): string {
+  if (bytes.length > 8) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
   let s = '';
   for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]];
   return s;
@@ -295,7 +296,7 @@ export function formatLine(record: EStreamerRecord, opts: FormatOptions = {}): s
       parts.push((key in record.fields ? key + 'Name' : key) + '=' + formatString(String(v)));
     }
   }
-  for (const tok of formatFields(record.fields)) parts.push(tok);
+  for (const k in record.fields) pushField(parts, safeKey(k), record.fields[k]);
   if (!opts.omitRaw) parts.push('raw=' + Buffer.from(record.raw.buffer, record.raw.byteOffset, record.raw.byteLength).toString('base64'));
   return parts.join(' ');
 }
