@@ -141,6 +141,9 @@ describe('timeline webview (Chromium, built bundle, strict CSP)', function () {
     await page.keyboard.press('ArrowDown');
     await page.waitForFunction((s) => document.querySelector('.details-title')?.textContent === s, expected.events[3].summary);
     assert.equal(await selectedEventId(page), 'e3');
+    // The time since the previously selected event (e2), as analysts compare two log lines.
+    const since = page.locator('.details-meta dt', { hasText: 'Since previous' }).locator('xpath=following-sibling::dd[1]');
+    assert.match(await since.innerText(), new RegExp(`^\\+.* \\(from ${expected.events[2].time.replace(/\./g, '\\.')}\\)$`));
     await page.keyboard.press('ArrowUp');
     await page.keyboard.press('ArrowUp');
     await page.waitForFunction(() => document.querySelector('.event-list .row.selected')?.getAttribute('data-event-id') === 'e1');

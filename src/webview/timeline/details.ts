@@ -13,6 +13,8 @@ const HEX_LIMIT = 4096;
 export class DetailsPane {
   readonly element: HTMLElement;
   private current: TimelineEvent | undefined;
+  /** The event selected before this one: the pane shows the time between the two. */
+  private previous: TimelineEvent | undefined;
 
   constructor(
     container: HTMLElement,
@@ -34,6 +36,7 @@ export class DetailsPane {
   }
 
   showLoading(event: TimelineEvent): void {
+    if (this.current && this.current.id !== event.id) this.previous = this.current;
     this.current = event;
     this.element.replaceChildren(...this.eventHeader(event), el('p', 'details-empty', 'Loading the record…'));
   }
@@ -90,6 +93,7 @@ export class DetailsPane {
     add('Connection', event.connectionKey);
     add('Linked', event.links.length ? `${event.links.length} event(s) of the same connection` : undefined);
     add('Record', `${event.ref.file}:${event.ref.line}`);
+    if (this.previous && this.previous.id !== event.id) add('Since previous', `${formatDelta(event.timeMs - this.previous.timeMs)} (from ${this.previous.time})`);
     const actions = el('div', 'details-actions');
     const open = document.createElement('vscode-button');
     open.textContent = 'Open record';
@@ -134,6 +138,23 @@ export class DetailsPane {
     if (bytes.length > shown) pre.appendChild(el('div', 'hex-more', `… ${bytes.length - shown} more bytes (open the record to see the whole line)`));
     return pre;
   }
+}
+
+/** Signed, human-sized duration: "+1 h 2 min", "−3.250 s", "+12 ms". */
+export function formatDelta(ms: number): string {
+  const sign = ms < 0 ? '−' : '+';
+  let rest = Math.abs(ms);
+  if (rest < 1000) return `${sign}${rest.toFixed(rest < 10 ? 3 : 0)} ms`;
+  if (rest < 60_000) return `${sign}${(rest / 1000).toFixed(3)} s`;
+  const parts: string[] = [];
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['min', 60_000]] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)} ${unit}`);
+      rest %= size;
+    }
+  }
+  if (rest >= 1000 && parts.length < 2) parts.push(`${Math.round(rest / 1000)} s`);
+  return sign + parts.join(' ');
 }
 
 function highlight(hex: HTMLElement, field: number, on: boolean): void {

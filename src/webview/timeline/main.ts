@@ -168,7 +168,9 @@ class TimelineApp {
       const topIndex = top && top.index >= 0 ? top.index : undefined;
       this.list.reset(first.total, { top: topIndex ?? (keep.scrollTop !== undefined ? -1 : undefined), topOffset: keep.topOffset, selected: selected?.index });
       if (topIndex === undefined && keep.scrollTop !== undefined) this.list.setScrollTop(keep.scrollTop);
-      if (selected && selected.index >= 0) await this.list.select(selected.index, { reveal: false });
+      // Without a scroll anchor (a filter changed) bring the selected event into view.
+      const anchored = keep.topId !== undefined || keep.scrollTop !== undefined;
+      if (selected && selected.index >= 0) await this.list.select(selected.index, { reveal: !anchored });
       else if (keep.selectedId) this.details.clear();
       this.updateStatus();
       this.saveState();
