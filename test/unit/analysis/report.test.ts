@@ -75,7 +75,7 @@ describe('analysis: dumps, text and JSON', () => {
     const [counts, , heading, firstSign] = text.split('\n');
     assert.match(counts, /^\d+ records, \d+ hosts: 1 compromised, 0 suspicious, \d+ clean$/);
     assert.match(heading, /^COMPROMISED 10\.1\.1\.5 /);
-    const intrusionLine = analyzer.summaryOf(VICTIM)?.firstIndicator?.line;
+    const intrusionLine = analyzer.summaryOf(VICTIM)?.firstIndicator?.line ?? 0;
     assert.match(firstSign, new RegExp(`First sign 2026-12-03 10:01:00Z: intrusion 'SERVER-WEBAPP Apache Struts.*\\[${path.basename(file)}:${intrusionLine}\\]`));
     assert.match(text, /Allowed connection 10\.1\.1\.5:49152 -> 185\.220\.101\.9:443 matching Security Intelligence list 'CnC' at .* — and 3 more CnC connections until/);
     assert.match(text, /SI CnC {2}\(\+3 like it until 10:55:00\)/, 'beacons fold into one row');
