@@ -114,6 +114,17 @@ describe('extension UI: connect to an FMC as a user would', function () {
     await vscode.screenshot('extension-welcome');
   });
 
+  it('has a Get Started walkthrough: install, simulator, connect, timeline', async () => {
+    await vscode.runCommand('Welcome: Open Walkthrough...');
+    await vscode.pickRow('Get started with eStreamer');
+    const page = vscode.page.locator('.gettingStartedContainer');
+    for (const title of ['Install eStreamer for VS Code', 'Start the built-in FMC simulator', 'Connect and stream', "Open a host's timeline"]) {
+      await page.getByText(title, { exact: true }).first().waitFor({ state: 'visible', timeout: 20_000 });
+    }
+    await vscode.screenshot('extension-walkthrough');
+    await vscode.press('Escape');
+  });
+
   it('starts the built-in simulator from the palette and offers to connect', async () => {
     await vscode.runCommand('eStreamer: Start Built-in Simulator');
     const toast = await vscode.waitForNotification(/built-in FMC simulator is running on 127\.0\.0\.1:\d+/, 60_000);
