@@ -265,6 +265,52 @@ describe('client against the simulator (real TLS on loopback)', function () {
     });
   });
 
+  it('unknown and malformed records are kept and counted, garbage on the wire is survived, nothing lost', async () => {
+    const { sim, port } = await startSim({
+      scenario: 'flood',
+      floodEvents: 2500,
+      faults: [
+        { kind: 'unknown-record', connections: [1] },
+        { kind: 'unknown-block-version', connections: [1] },
+        { kind: 'lying-length', connections: [1] },
+        { kind: 'drop-after-bytes', bytes: 300_000, connections: [1] },
+        { kind: 'garbage', connections: [2] },
+      ],
+    });
+    try {
+      const sink = new CountingSink();
+      const client = clientFor(sim, port, sink, {});
+      const states = recordStates(client);
+      client.start();
+      const final = await client.whenStopped();
+      assert.equal(final.error, undefined, final.reason);
+      const c = client.counters;
+      assert.ok(c.unknown >= 1, `unknown ${c.unknown}`);
+      assert.ok(c.malformed >= 1, `malformed ${c.malformed}`);
+      assert.equal(sink.byType['9999'], 1, 'the unknown record type is stored (raw) once');
+      for (const [type, n] of Object.entries(sim.truth!.records_by_type)) assert.ok((sink.byType[type] ?? 0) >= n, `type ${type}`);
+      assert.equal(sink.repeats, 0);
+      assert.ok(states.some((s) => s.kind === 'reconnecting' && /not eStreamer/.test(s.lastError)), 'garbage ended a connection with a protocol error');
+      client.dispose();
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it('reads a modern (PBES2/AES) client file from the simulator and streams with it', async () => {
+    const { sim, port } = await startSim({ scenario: 'flood', floodEvents: 20, pkcs12Encryption: 'modern' });
+    try {
+      const sink = new CountingSink();
+      const client = clientFor(sim, port, sink);
+      client.start();
+      await client.whenStopped();
+      assert.deepEqual(sink.byType, sim.truth!.records_by_type);
+      client.dispose();
+    } finally {
+      await sim.stop();
+    }
+  });
+
   it('several FMCs at once, each with its own credentials, bookmark and cache; one client per FMC state', async () => {
     const a = await startSim({ scenario: 'flood', floodEvents: 1200, seed: 1 });
     const b = await startSim({ scenario: 'compromise', seed: 3 });
