@@ -15,6 +15,10 @@ export type CompiledReader = (b: Uint8Array, dv: DataView, p: number, end: numbe
 
 export const readerState = { p: 0 };
 
+// Local bindings: under a CommonJS transform (tsx, mocha) every use of an import is a getter call.
+const blockHeader = readBlockHeader;
+const utf8Text = decodeText;
+
 function short(name: string, p: number, need: number, left: number): DecodeStop {
   return new DecodeStop('malformed', `${name}: needs ${need} bytes at offset ${p}, only ${Math.max(left, 0)} left`, p);
 }
@@ -26,7 +30,7 @@ function u64(dv: DataView, p: number): number | bigint {
 }
 
 function stringBlock(b: Uint8Array, dv: DataView, p: number, end: number, name: string, blob: boolean): FieldValue {
-  const length = readBlockHeader(b, dv, p, end, name);
+  const length = blockHeader(b, dv, p, end, name);
   const type = dv.getUint32(p);
   const expected = blob ? BLOB_BLOCK : STRING_BLOCK;
   if (type !== expected) {
@@ -36,7 +40,7 @@ function stringBlock(b: Uint8Array, dv: DataView, p: number, end: number, name: 
   if (blob) return b.subarray(p + 8, p + length);
   let e = p + length;
   if (e > p + 8 && b[e - 1] === 0) e--;
-  return decodeText(b, p + 8, e);
+  return utf8Text(b, p + 8, e);
 }
 
 function text(b: Uint8Array, dv: DataView, p: number, end: number, name: string, prefix: number, given: number): string {
@@ -48,7 +52,7 @@ function text(b: Uint8Array, dv: DataView, p: number, end: number, name: string,
   }
   if (p + n > end) throw new DecodeStop('malformed', `${name}: text of ${n} bytes at offset ${p} does not fit the ${end - p} bytes left`, p);
   readerState.p = p + n;
-  return decodeText(b, p, p + n);
+  return utf8Text(b, p, p + n);
 }
 
 function nestedBlock(b: Uint8Array, dv: DataView, p: number, end: number, field: FieldLayout, index: number): Fields {

@@ -62,8 +62,8 @@ function decode(recordBytes: Uint8Array, interpreted: boolean): EStreamerRecord 
     recordType,
     typeWord,
     domainId: (typeWord >>> 16) & 0x7fff,
-    name: recordTypeName(recordType),
-    family: familyOf(recordType),
+    name: typeName(recordType),
+    family: typeFamily(recordType),
     fields: {},
     raw: b,
     status: 'ok',
@@ -105,7 +105,7 @@ function decode(recordBytes: Uint8Array, interpreted: boolean): EStreamerRecord 
 }
 
 function chooseBlock(b: Uint8Array, dv: DataView, p: number, end: number, layout: RecordLayout, record: EStreamerRecord): [BlockLayout, number] {
-  const length = readBlockHeader(b, dv, p, end, 'record block');
+  const length = blockHeader(b, dv, p, end, 'record block');
   const blockType = dv.getUint32(p);
   record.blockType = blockType;
   const candidates = layout.blocks!;
@@ -113,6 +113,12 @@ function chooseBlock(b: Uint8Array, dv: DataView, p: number, end: number, layout
   throw new DecodeStop('unknown', `no layout for block type ${blockType} (known: ${candidates.map((c) => c.type).join(', ')}); kept raw`, p);
 }
 
+// Local bindings: under a CommonJS transform (tsx, mocha) every use of an import is a getter call.
+const state = readerState;
+const readBlockFast = readBlock;
+const blockHeader = readBlockHeader;
+const typeName = recordTypeName;
+const typeFamily = familyOf;
 const flatReaders = new Map<RecordLayout, CompiledReader>();
 const discoveryHeaderReader = compileReader(DISCOVERY_HEADER.fields)!;
 
@@ -130,16 +136,16 @@ function decodeBody(b: Uint8Array, dv: DataView, start: number, end: number, lay
   let header: Fields | undefined;
   if (layout.discoveryHeader) {
     header = discoveryHeaderReader(b, dv, p, end, undefined);
-    p = readerState.p;
+    p = state.p;
     record.fields = { [DISCOVERY_HEADER_KEY]: header };
   }
   if (layout.blocks) {
     const [block, length] = chooseBlock(b, dv, p, end, layout, record);
-    record.fields = readBlock(b, dv, p, p + length, block, header, header ? DISCOVERY_HEADER_KEY : undefined);
+    record.fields = readBlockFast(b, dv, p, p + length, block, header, header ? DISCOVERY_HEADER_KEY : undefined);
     p += length;
   } else if (layout.fields) {
     record.fields = flatReader(layout)(b, dv, p, end, header);
-    p = readerState.p;
+    p = state.p;
   }
   if (p !== end) throw new DecodeStop('malformed', `${end - p} bytes after the end of the layout`, p);
 }
