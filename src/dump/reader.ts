@@ -177,7 +177,13 @@ export async function* readDumpFile(file: string, options: ReadDumpOptions = {})
     if (end <= start) return undefined;
     if (buf[start] === HASH) {
       if (lineNo === 1) {
-        const header = parseHeader(buf.toString('utf8', start, end));
+        let header: DumpHeader | undefined;
+        try {
+          header = parseHeader(buf.toString('utf8', start, end));
+        } catch (err) {
+          // A damaged header must not stop the reading of this file or of the others after it.
+          report('bad-line', 1, `The header of ${abs} is damaged (${(err as Error).message}); reading its records anyway.`);
+        }
         if (header && header.version > FORMAT_VERSION) {
           report('newer-version', 1, `${abs} is dump format v${header.version}; this version reads v${FORMAT_VERSION}. Reading what it can; update the extension to read it fully.`);
         }
