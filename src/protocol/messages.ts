@@ -19,6 +19,8 @@ export const enum MessageType {
 }
 
 export const MESSAGE_HEADER_LENGTH = 8;
+/** First buffer for a message body split over chunks; it doubles up to the declared length. */
+const INITIAL_BODY_BYTES = 64 * 1024;
 /** Header version of every top-level message. */
 export const MESSAGE_VERSION = 1;
 /** Start of the stream at the oldest data the FMC has ("genesis"). */
@@ -67,6 +69,7 @@ export class MessageDecoder {
   private headerFill = 0;
   private pending: Uint8Array | undefined; // body of the incomplete message, once its header is known
   private pendingFill = 0;
+  private pendingLength = 0; // declared body length; `pending` grows towards it as bytes arrive
   private pendingVersion = 0;
   private pendingType = 0;
 
@@ -89,11 +92,12 @@ export class MessageDecoder {
     const end = chunk.length;
     while (at < end) {
       if (this.pending) {
-        const take = Math.min(this.pending.length - this.pendingFill, end - at);
+        const take = Math.min(this.pendingLength - this.pendingFill, end - at);
+        if (this.pendingFill + take > this.pending.length) this.growPending(this.pendingFill + take);
         this.pending.set(chunk.subarray(at, at + take), this.pendingFill);
         this.pendingFill += take;
         at += take;
-        if (this.pendingFill === this.pending.length) {
+        if (this.pendingFill === this.pendingLength) {
           out.push({ version: this.pendingVersion, type: this.pendingType, body: this.pending });
           this.pending = undefined;
           this.pendingFill = 0;
@@ -141,10 +145,19 @@ export class MessageDecoder {
   }
 
   private startBody(version: number, type: number, length: number): void {
-    this.pending = new Uint8Array(length);
+    // Allocate as bytes arrive (doubling), not the declared length: a header that lies about a
+    // huge length must not cost memory the peer never sent.
+    this.pending = new Uint8Array(Math.min(length, INITIAL_BODY_BYTES));
+    this.pendingLength = length;
     this.pendingFill = 0;
     this.pendingVersion = version;
     this.pendingType = type;
+  }
+
+  private growPending(needed: number): void {
+    const grown = new Uint8Array(Math.min(this.pendingLength, Math.max(needed, this.pending!.length * 2)));
+    grown.set(this.pending!.subarray(0, this.pendingFill));
+    this.pending = grown;
   }
 
   private check(version: number, type: number, length: number): void {
