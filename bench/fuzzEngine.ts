@@ -121,6 +121,11 @@ export function buildCorpus(seed = 1): Corpus {
 
 const INTERESTING_32 = [0, 1, 7, 8, 15, 16, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffff0, 0xffffffff];
 
+/** A copy: Buffer#slice (the fixtures come as Buffers) would be a view and mutate the corpus. */
+function copy(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b);
+}
+
 function writeU32(b: Uint8Array, at: number, v: number): void {
   b[at] = v >>> 24;
   b[at + 1] = (v >>> 16) & 0xff;
@@ -131,7 +136,7 @@ function writeU32(b: Uint8Array, at: number, v: number): void {
 /** A length field set to a lie: near the truth, 0, or huge. Record/block lengths sit at 4 mod 8 in headers. */
 function lyingLength(rng: Rng, b: Uint8Array): Uint8Array {
   if (b.length < 8) return b;
-  const out = b.slice();
+  const out = copy(b);
   const candidates = [4, 12, 20, 28];
   const at = rng.int(2) === 0 ? rng.pick(candidates.filter((c) => c + 4 <= out.length)) : rng.int(out.length - 4);
   const current = ((out[at] << 24) | (out[at + 1] << 16) | (out[at + 2] << 8) | out[at + 3]) >>> 0;
@@ -161,13 +166,13 @@ export function mutateBytes(rng: Rng, seed: Uint8Array, other: () => Uint8Array)
   const op = rng.int(9);
   switch (op) {
     case 0: {
-      const out = seed.slice();
+      const out = copy(seed);
       const flips = 1 + rng.int(7);
       for (let i = 0; i < flips && out.length; i++) out[rng.int(out.length - 1)] ^= 1 << rng.int(7);
       return out;
     }
     case 1: {
-      const out = seed.slice();
+      const out = copy(seed);
       for (let i = 0, n = 1 + rng.int(3); i < n && out.length; i++) out[rng.int(out.length - 1)] = rng.pick([0, 0xff, 0x7f, 0x80, 1, rng.int(255)]);
       return out;
     }
@@ -176,7 +181,7 @@ export function mutateBytes(rng: Rng, seed: Uint8Array, other: () => Uint8Array)
     case 3:
       return lyingLength(rng, seed);
     case 4: {
-      const out = seed.slice();
+      const out = copy(seed);
       if (out.length >= 8) writeU32(out, rng.pick([4, 12, 20].filter((a) => a + 4 <= out.length)), rng.pick([0x7fffffff, 0xffffffff, 0xfffffff8, 0x04000000]));
       return out;
     }
@@ -386,7 +391,7 @@ export function runInput(corpus: Corpus, seed: number, index: number): { target:
 async function runDumpFile(corpus: Corpus, seed: number, index: number, dir: string): Promise<Failure | undefined> {
   const rng = new Rng((seed ^ Math.imul(index + 7, 0x27d4eb2d)) >>> 0);
   const header = '#estreamer v1 fmc=10.0.0.1:8302 created=2026-12-03T10:00:00Z';
-  const lines = [rng.int(3) === 0 ? mutateLine(rng, header) : header];
+  const lines = [rng.int(1) === 0 ? mutateLine(rng, header) : header];
   for (let i = 0, n = 1 + rng.int(40); i < n; i++) lines.push(rng.int(1) ? mutateLine(rng, rng.pick(corpus.lines)) : rng.pick(corpus.lines));
   let text = lines.join(rng.int(3) === 0 ? '\r\n' : '\n');
   if (rng.int(1)) text += '\n';
