@@ -5,7 +5,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { EStreamerRecord } from '../protocol/types';
-import { FILE_EXTENSION, FORMAT_VERSION, formatHeader, formatLine, type DumpHeader } from './format';
+import { FILE_EXTENSION, FORMAT_VERSION, formatHeader, formatLine, recordTime, type DumpHeader } from './format';
 import type { RecordAddress, RecordSink } from './types';
 
 export const DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024;
@@ -30,10 +30,8 @@ export interface DumpWriterOptions {
   names?: NameResolver;
   /** Write exactly this file (no rotation), replacing it if it exists. */
   file?: string;
-  /** Clock in milliseconds, for file names, `created`, and (by default) records without a time of their own. */
+  /** Clock in milliseconds, for file names, `created`, and untimed records before any timed one. */
   now?: () => number;
-  /** Time given to records without one of their own (metadata), ms; default: now (received time). */
-  untimedMs?: () => number;
 }
 
 /** Rejected write: the stream must stop; what was acknowledged before is on disk. */
@@ -77,6 +75,8 @@ export class DumpWriter implements RecordSink {
   private failure: DumpWriteError | undefined;
   private closed = false;
   private readonly written: string[] = [];
+  /** Time of the last timed record written, seconds. */
+  private lastSeconds: number | undefined;
 
   constructor(private readonly options: DumpWriterOptions) {
     this.maxFileBytes = options.file ? Infinity : Math.max(1024, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
@@ -121,8 +121,10 @@ export class DumpWriter implements RecordSink {
     let f: OpenFile | undefined;
     try {
       f = this.current ?? (await this.openNext());
+      const untimed = this.timesForUntimed(records);
+      let index = 0;
       for (const record of records) {
-        const line = this.lineFor(record) + '\n';
+        const line = this.lineFor(record, untimed[index++]) + '\n';
         const lineBytes = Buffer.byteLength(line, 'utf8');
         // Rotate only between records, and never leave a file with no record in it.
         if (f.bytes + pendingBytes + lineBytes > this.maxFileBytes && f.lines + pendingLines > 1) {
@@ -144,14 +146,36 @@ export class DumpWriter implements RecordSink {
     }
   }
 
-  private lineFor(record: EStreamerRecord): string {
+  /**
+   * Seconds to write for records without a time of their own (metadata): the FMC sends metadata
+   * just before the first event that needs it, so each takes the time of the next timed record
+   * in the batch, else of the last one written, else the clock (received time). Keeps a dump in
+   * time order and metadata next to its events.
+   */
+  private timesForUntimed(records: readonly EStreamerRecord[]): number[] {
+    const out = new Array<number>(records.length);
+    let next: number | undefined;
+    for (let i = records.length - 1; i >= 0; i--) {
+      const t = recordTime(records[i]);
+      if (t) next = t.sec + t.usec / 1e6;
+      out[i] = next ?? NaN;
+    }
+    for (let i = 0; i < records.length; i++) {
+      const t = recordTime(records[i]);
+      if (t) this.lastSeconds = t.sec + t.usec / 1e6;
+      if (Number.isNaN(out[i])) out[i] = this.lastSeconds ?? this.now() / 1000;
+    }
+    return out;
+  }
+
+  private lineFor(record: EStreamerRecord, untimedSeconds: number): string {
     const resolver = this.options.names;
     let names: Record<string, string> | undefined;
     if (resolver) {
       // Metadata first, so an event in the same batch already sees the names it refers to.
       if (!resolver.add(record)) names = resolver.names(record);
     }
-    return formatLine(record, { names, fallbackSeconds: (this.options.untimedMs ?? this.now)() / 1000 });
+    return formatLine(record, { names, fallbackSeconds: untimedSeconds });
   }
 
   /** Write and fsync; on failure cut the file back so no partial line is left behind. */

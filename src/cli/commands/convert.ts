@@ -5,7 +5,7 @@ import { opt, parseArgs, UsageError } from '../args';
 import { MetadataCache } from '../../metadata';
 import { decodeRecord, TIMESTAMP_NOW, TIMESTAMP_OLDEST } from '../../protocol';
 import { parseCapture } from '../../dump/capture';
-import { convertRecords } from '../../dump/convert';
+import { DumpWriter } from '../../dump/writer';
 
 export const summary = 'turn a capture of raw messages (fixtures hex format) into an .estreamer dump';
 
@@ -43,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   const start =
     req === undefined ? undefined : req.initialTimestamp === TIMESTAMP_OLDEST ? 'oldest' : req.initialTimestamp === TIMESTAMP_NOW ? 'now' : `ts:${req.initialTimestamp}`;
   const records = capture.records.map((bytes) => decodeRecord(bytes));
-  const result = await convertRecords(records, {
+  const writer = new DumpWriter({
     dir: isDir ? out : path.dirname(path.resolve(out)),
     file: isDir ? undefined : out,
     fmc: opt(args, 'fmc') ?? `capture:${path.basename(input)}`,
@@ -51,9 +51,15 @@ export async function run(argv: string[]): Promise<number> {
     start,
     names: new MetadataCache(),
   });
+  try {
+    // One batch: metadata takes the time of the event it came with (see DumpWriter).
+    await writer.write(records);
+  } finally {
+    await writer.close();
+  }
   const counts = new Map<string, number>();
   for (const r of records) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
   const statusText = [...counts].map(([s, n]) => `${n} ${s}`).join(', ');
-  process.stderr.write(`estreamer convert: wrote ${records.length} records (${statusText}) to ${result.files.join(', ')}\n`);
+  process.stderr.write(`estreamer convert: wrote ${records.length} records (${statusText}) to ${writer.files.join(', ')}\n`);
   return 0;
 }

@@ -41,6 +41,23 @@ describe('dump writer', () => {
     });
   });
 
+  it('dates metadata (no time of its own) by the event it came with, else the last one, else the clock', async () => {
+    const meta = (id: number): EStreamerRecord => handMadeRecord({ recordType: 123, family: 'metadata', fields: { id, name: `dev${id}` } });
+    const dir = tmpDir();
+    const w = new DumpWriter({ dir, fmc: 'x:1', now: () => FIXED_NOW });
+    const batch1 = await w.write([meta(1), fakeRecord(5), meta(2), meta(3), fakeRecord(9), meta(4)]);
+    const batch2 = await w.write([meta(5)]);
+    await w.close();
+    const times = [...batch1, ...batch2].map((a) => lineAt(a).slice(0, 27));
+    const t5 = '2024-12-03T08:00:05.000005Z';
+    const t9 = '2024-12-03T08:00:09.000009Z';
+    assert.deepEqual(times, [t5, t5, t9, t9, t9, t9, t9]);
+    const early = new DumpWriter({ dir: tmpDir(), fmc: 'x:1', now: () => FIXED_NOW });
+    const [first] = await early.write([meta(1)]);
+    await early.close();
+    assert.equal(lineAt(first).slice(0, 27), '2026-12-03T10:00:00.000000Z', 'nothing timed yet: the time it was received');
+  });
+
   it('serialises concurrent writes in call order', async () => {
     const dir = tmpDir();
     const w = new DumpWriter({ dir, fmc: 'x:1' });
