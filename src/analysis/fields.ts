@@ -65,6 +65,9 @@ export function normalizeIp(v: FieldValue | undefined): string | undefined {
   if (v instanceof Uint8Array) return ipFromBytes(v);
   if (typeof v === 'number') return v === 0 ? undefined : ipv4FromNumber(v);
   if (typeof v !== 'string' || v.length === 0) return undefined;
+  // Fast path: the codec already writes IPv4 (and IPv4-mapped) addresses as dotted quads.
+  if (v.indexOf(':') < 0 && v.indexOf(' ') < 0) return v === '0.0.0.0' ? undefined : v;
+  if (v === '::') return undefined;
   const text = v.trim().toLowerCase();
   if (text.includes('.') && !text.includes(':')) return text === '0.0.0.0' ? undefined : text;
   const mapped = /^(?:0{0,4}:){0,4}:?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(text) ?? /^::(\d+\.\d+\.\d+\.\d+)$/.exec(text);
