@@ -43,10 +43,10 @@ function analyzeStore(store: RecordStore, file: string): Analyzer {
 
 describe('analysis: simulator compromise scenario (ground truth)', () => {
   for (const [seed, compromised, hosts] of [
-    [1, 2, 20],
-    [7, 3, 16],
-    [42, 1, 12],
-    [1234, 4, 24],
+    [1, 2, 14],
+    [7, 3, 12],
+    [42, 1, 8],
+    [1234, 4, 16],
   ] as const) {
     it(`seed ${seed}: finds the ${compromised} compromised hosts with their first indicator and chain, and no decoy`, () => {
       const { store, truth } = compromiseScenario({ seed, compromised, hosts });
