@@ -12,7 +12,7 @@ import { Emitter } from '../../src/common/events';
 import type { HostTimeline } from '../../src/common/timeline';
 import { MessageType, defaultQuery, type EventQuery, type ToWebviewMessage } from '../../src/common/webviewProtocol';
 import { parseCapture } from '../../src/dump/capture';
-import { convertRecords } from '../../src/dump/convert';
+import { DumpWriter } from '../../src/dump/writer';
 import { parseLine } from '../../src/dump/format';
 import { readDumpLine, readRecordDetails } from '../../src/extension/timeline/recordDetails';
 import { exportMarkdown, md, TimelineModel } from '../../src/extension/timeline/timelineModel';
@@ -30,7 +30,9 @@ describe('timeline host side (Node)', () => {
     before(async () => {
       dir = await mkdtemp(path.join(tmpdir(), 'timeline-details-'));
       const capture = parseCapture(await readFile(path.join(FIXTURES, 'fmc-session-2020-12-03.hex'), 'utf8'));
-      await convertRecords(capture.records.map((r) => decodeRecord(r)), { dir, fmc: 'fixture' });
+      const writer = new DumpWriter({ dir, fmc: 'fixture' });
+      await writer.write(capture.records.map((r) => decodeRecord(r)));
+      await writer.close();
       const analyzer = await analyzeDumps([dir]);
       const host = analyzer.hosts().sort((a, b) => b.eventCount - a.eventCount)[0];
       timeline = analyzer.timeline(host.ip, { beforeMs: 365 * 86_400_000 })!;

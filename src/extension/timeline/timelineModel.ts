@@ -9,6 +9,8 @@ import { MarkFlag, type EventQuery, type EventsPage, type TimelineMarks, type Ti
 /** Largest page a webview may ask for; more would defeat paging. */
 export const MAX_PAGE = 500;
 
+const LANE_INDEX: Record<string, number> = Object.fromEntries(LANES.map((l, i) => [l, i]));
+
 /** Dump files remembered for a revive; a host spanning more rotations than this is unusual. */
 const MAX_DUMP_FILES = 500;
 
@@ -16,7 +18,6 @@ export class TimelineModel {
   private haystacks: string[] | undefined;
   private lastQueryKey: string | undefined;
   private lastMatches: Int32Array | undefined;
-  private byId: Map<string, number> | undefined;
 
   constructor(
     readonly timeline: HostTimeline,
@@ -36,8 +37,17 @@ export class TimelineModel {
       version: this.version,
       marks: this.marks(firstEvent),
       firstIndicatorEventId: firstEvent >= 0 ? this.events[firstEvent].id : undefined,
-      dumpFiles: [...new Set(this.events.map((e) => e.ref.file))].slice(0, MAX_DUMP_FILES),
+      dumpFiles: this.dumpFiles(),
     };
+  }
+
+  private dumpFiles(): string[] {
+    const files = new Set<string>();
+    for (const e of this.events) {
+      files.add(e.ref.file);
+      if (files.size >= MAX_DUMP_FILES) break;
+    }
+    return [...files];
   }
 
   private marks(firstEvent: number): TimelineMarks {
@@ -49,7 +59,7 @@ export class TimelineModel {
     for (let i = 0; i < n; i++) {
       const e = this.events[i];
       timeMs[i] = e.timeMs;
-      lane[i] = Math.max(0, LANES.indexOf(e.lane));
+      lane[i] = LANE_INDEX[e.lane] ?? 0;
       severity[i] = e.severity;
       flags[i] =
         (e.indicatorKind ? MarkFlag.Indicator : 0) |
@@ -107,12 +117,9 @@ export class TimelineModel {
     return { index: binarySearch(m, at), eventId: this.events[at].id };
   }
 
+  /** A scan, not a Map: a view asks for one or two ids per change, and a 100k-entry Map costs more to build. */
   indexOfId(id: string): number {
-    if (!this.byId) {
-      this.byId = new Map();
-      this.events.forEach((e, i) => this.byId!.set(e.id, i));
-    }
-    return this.byId.get(id) ?? -1;
+    return this.events.findIndex((e) => e.id === id);
   }
 
   indexOfRef(ref: RecordRef): number {
