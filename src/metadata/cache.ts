@@ -76,11 +76,15 @@ const DIRECTIONS: Record<number, string> = { 1: 'Download', 2: 'Upload' };
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
-/** One name to resolve: from metadata table `table` under the key built from the event's fields. */
+/**
+ * One name to resolve: from metadata table `table` under the key built from the event's fields.
+ * `key` is a JavaScript expression over `f` (the fields) and `device` giving the key or undefined;
+ * the rules of a record type are compiled into one function (see compileNamer).
+ */
 interface Rule {
   name: string;
   table: number;
-  key: (f: Fields, device: number) => Key | undefined;
+  key: string;
   value: string;
   /** Index of the (table, value field) → text map this rule reads. */
   slot: number;
@@ -102,19 +106,15 @@ function slotOf(table: number, value: string): number {
 }
 const DEVICE_SLOT = slotOf(123, 'name');
 
-const id = (field: string) => (f: Fields) => {
-  const v = f[field];
-  return typeof v === 'number' && v !== 0 ? v : undefined;
-};
+const F = (field: string) => `f[${JSON.stringify(field)}]`;
+/** A non-zero numeric id. */
+const id = (field: string) => `(typeof ${F(field)} === 'number' && ${F(field)} !== 0 ? ${F(field)} : undefined)`;
 /** Like id, but 0 is looked up too (the FMC sends names for SSL/reputation id 0, e.g. "Unknown"). */
-const idOrZero = (field: string) => (f: Fields) => {
-  const v = f[field];
-  return typeof v === 'number' ? v : undefined;
-};
-const uuid = (field: string) => (f: Fields) => {
-  const v = f[field];
-  return typeof v === 'string' && v !== ZERO_UUID ? v : undefined;
-};
+const idOrZero = (field: string) => `(typeof ${F(field)} === 'number' ? ${F(field)} : undefined)`;
+/** A non-zero uuid. */
+const uuid = (field: string) => `(typeof ${F(field)} === 'string' && ${F(field)} !== Z ? ${F(field)} : undefined)`;
+/** "a:b" when `when` (a key expression) is defined. */
+const pair = (when: string, a: string, b: string) => `(${when} !== undefined ? ${a} + ':' + ${b} : undefined)`;
 const rule = (name: string, table: number, key: Rule['key'], value = 'name'): Rule => ({ name, table, key, value, slot: slotOf(table, value), fallback: false });
 
 function zonesAndInterfaces(ingressZone: string, egressZone: string, ingressInterface: string, egressInterface: string): Rule[] {
@@ -131,10 +131,10 @@ function apps(): Rule[] {
 function accessControl(policyField: string, ruleField: string): Rule[] {
   const policy = uuid(policyField);
   return [
-    rule('accessControlPolicy', 145, (f, device) => (policy(f) ? `${device}:${f[policyField]}` : undefined)),
-    { ...rule('accessControlPolicy', 145, (f) => (policy(f) ? `*:${f[policyField]}` : undefined)), fallback: true },
+    rule('accessControlPolicy', 145, pair(policy, '(device === undefined ? 0 : device)', F(policyField))),
+    { ...rule('accessControlPolicy', 145, pair(policy, "'*'", F(policyField))), fallback: true },
     { ...rule('accessControlPolicy', 117, policy), fallback: true },
-    rule('accessControlRule', 119, (f) => (policy(f) && typeof f[ruleField] === 'number' ? `${f[policyField]}:${f[ruleField]}` : undefined)),
+    rule('accessControlRule', 119, pair(`(typeof ${F(ruleField)} === 'number' ? ${policy} : undefined)`, F(policyField), F(ruleField))),
   ];
 }
 function countries(source: string, destination: string): Rule[] {
@@ -157,8 +157,8 @@ const RULES: Record<number, Rule[]> = {
     rule('dnsResponseType', 321, id('dnsResponseType')),
     rule('sinkhole', 322, uuid('sinkholeUuid')),
     rule('securityIntelligenceSourceDestination', 281, id('securityIntelligenceSourceDestination')),
-    rule('securityIntelligenceList1', 280, (f) => (id('securityIntelligenceList1')(f) ? `${f.securityIntelligenceList1}:${f.policyRevision}` : undefined)),
-    rule('securityIntelligenceList2', 280, (f) => (id('securityIntelligenceList2')(f) ? `${f.securityIntelligenceList2}:${f.policyRevision}` : undefined)),
+    rule('securityIntelligenceList1', 280, pair(id('securityIntelligenceList1'), F('securityIntelligenceList1'), F('policyRevision'))),
+    rule('securityIntelligenceList2', 280, pair(id('securityIntelligenceList2'), F('securityIntelligenceList2'), F('policyRevision'))),
     ...ioc('iocNumber'),
     rule('sslCipherSuite', 602, idOrZero('sslCipherSuite')),
     rule('sslVersion', 604, idOrZero('sslVersion')),
@@ -170,7 +170,7 @@ const RULES: Record<number, Rule[]> = {
     rule('networkAnalysisPolicy', 700, uuid('networkAnalysisPolicyRevision')),
   ],
   400: [
-    rule('message', 66, (f) => `${f.generatorId}:${f.ruleId}`, 'message'),
+    rule('message', 66, `${F('generatorId')} + ':' + ${F('ruleId')}`, 'message'),
     rule('classification', 67, id('classificationId')),
     rule('classificationDescription', 67, id('classificationId'), 'description'),
     rule('priority', 4, id('priorityId')),
@@ -186,7 +186,7 @@ const RULES: Record<number, Rule[]> = {
   ],
   500: [
     rule('fileType', 510, id('fileTypeId')),
-    rule('detection', 511, (f) => (typeof f.shaHash === 'string' ? f.shaHash : undefined), 'fileName'),
+    rule('detection', 511, `(typeof f.shaHash === 'string' ? f.shaHash : undefined)`, 'fileName'),
     ...accessControl('accessControlPolicyUuid', 'accessControlRuleId'),
     ...apps(),
     rule('user', 98, id('userId'), 'username'),
@@ -210,7 +210,7 @@ const RULES: Record<number, Rule[]> = {
     rule('correlationPolicy', 69, id('policyId')),
     rule('correlationRule', 70, id('ruleId')),
     rule('priority', 4, id('priority')),
-    rule('message', 66, (f) => (id('signatureId')(f) ? `${f.signatureGeneratorId}:${f.signatureId}` : undefined), 'message'),
+    rule('message', 66, pair(id('signatureId'), F('signatureGeneratorId'), F('signatureId')), 'message'),
     rule('sourceUser', 98, id('sourceUserId'), 'username'),
     rule('destinationUser', 98, id('destinationUserId'), 'username'),
     rule('intrusionPolicy', 118, uuid('intrusionPolicy')),
@@ -240,6 +240,38 @@ const BUILT_IN: Record<number, Array<[string, string, Record<number, string>]>> 
   112: [['protocol', 'ipProtocol', IP_PROTOCOLS], ['blocked', 'blocked', BLOCKED]],
 };
 BUILT_IN[502] = BUILT_IN[500];
+
+type Namer = (f: Fields, device: number | undefined, slots: ReadonlyArray<Map<Key, string> | undefined>) => Record<string, string>;
+
+/**
+ * One straight-line function per record type from its rules: constant property names keep the
+ * result a fast object, and no closure runs per rule.
+ */
+function compileNamer(rules: readonly Rule[], builtIn: ReadonlyArray<[string, string, Record<number, string>]> = []): Namer {
+  const lines = [
+    'const out = {};',
+    'let m, k, v;',
+    `if (device !== undefined) { m = S[${DEVICE_SLOT}]; if (m !== undefined) { v = m.get(device); if (v !== undefined) out.device = v; } }`,
+  ];
+  for (const r of rules) {
+    const n = JSON.stringify(r.name);
+    lines.push(`m = S[${r.slot}]; if (m !== undefined${r.fallback ? ` && out[${n}] === undefined` : ''}) { k = ${r.key}; if (k !== undefined) { v = m.get(k); if (v !== undefined) out[${n}] = v; } }`);
+  }
+  builtIn.forEach(([name, field], i) => {
+    const n = JSON.stringify(name);
+    lines.push(`v = ${F(field)}; if (typeof v === 'number' && out[${n}] === undefined) { v = B[${i}][v]; if (v !== undefined) out[${n}] = v; }`);
+  });
+  lines.push('return out;');
+  const tables = builtIn.map(([, , table]) => table);
+  return new Function('Z', 'B', `return function names(f, device, S) {\n${lines.join('\n')}\n};`)(ZERO_UUID, tables) as Namer;
+}
+
+const NAMERS = new Map<number, Namer>();
+function namerFor(recordType: number): Namer {
+  let namer = NAMERS.get(recordType);
+  if (!namer) NAMERS.set(recordType, (namer = compileNamer(RULES[recordType] ?? [], BUILT_IN[recordType])));
+  return namer;
+}
 
 function deviceOf(f: Fields): number | undefined {
   if (typeof f.deviceId === 'number') return f.deviceId;
@@ -311,37 +343,12 @@ export class MetadataCache {
 
   /** Resolved names for an event record's ids; see the key list at the top of this file. */
   names(record: EStreamerRecord): Record<string, string> {
-    const out: Record<string, string> = {};
     const f = record.fields;
-    const device = deviceOf(f);
-    const values = this.values;
-    if (device !== undefined) {
-      const name = values[DEVICE_SLOT]?.get(device);
-      if (name !== undefined) out.device = name;
-    }
-    const rules = RULES[record.recordType];
-    if (rules) {
-      for (let i = 0; i < rules.length; i++) {
-        const r = rules[i];
-        const map = values[r.slot];
-        if (!map || (r.fallback && out[r.name] !== undefined)) continue;
-        const key = r.key(f, device ?? 0);
-        if (key === undefined) continue;
-        const v = map.get(key);
-        if (v !== undefined) out[r.name] = v;
-      }
-    }
+    const out = namerFor(record.recordType)(f, deviceOf(f), this.values);
     if (record.recordType === 400) {
       const rm = this.tables.get(66)?.get(`${f.generatorId}:${f.ruleId}`);
       const sid = rm && typeof rm.renderedSignatureId === 'number' ? rm.renderedSignatureId : f.ruleId;
       out.signature = `${f.generatorId}:${sid}:${f.ruleRevision}`;
-    }
-    const builtIn = BUILT_IN[record.recordType];
-    if (builtIn) {
-      for (const [name, field, table] of builtIn) {
-        const v = f[field];
-        if (typeof v === 'number' && table[v] !== undefined && out[name] === undefined) out[name] = table[v];
-      }
     }
     return out;
   }
