@@ -156,6 +156,7 @@ export class EStreamerClient extends Disposable {
   private bookmarkPending = false;
   /** Sink writes in progress (a slow disk is not an idle stream). */
   private storing = 0;
+  private streamingSince: number | undefined;
   /** Keys of metadata records already stored (persisted with the cache). */
   private storedMetadata = new Set<string>();
   /** recordKey → base64 bytes of each distinct metadata record, persisted for names after a restart. */
@@ -252,11 +253,8 @@ export class EStreamerClient extends Disposable {
         let error: ClientError | undefined;
         let healthy = false;
         try {
-          const transport = await this.connect();
-          if (this.stopping) {
-            transport.dispose();
-            break;
-          }
+          const transport = await this.unlessStopped(this.connect());
+          if (!transport) break;
           this.stats.connections++;
           if (this.stats.connections > 1) this.stats.reconnects++;
           const request = this.buildRequest();
@@ -268,7 +266,8 @@ export class EStreamerClient extends Disposable {
           });
           this.session = session;
           session.start();
-          this.setState({ kind: 'streaming', since: Date.now(), transport: transport.description });
+          this.streamingSince = Date.now();
+          this.setState({ kind: 'streaming', since: this.streamingSince, transport: transport.description });
           const end = await session.done;
           this.session = undefined;
           healthy = end.receivedMessages > 0;
@@ -314,6 +313,31 @@ export class EStreamerClient extends Disposable {
         };
     this.setState(stopped);
     this.stoppedEmitter.fire(stopped);
+  }
+
+  /** Resolves undefined as soon as a stop is requested (a late transport is closed). */
+  private unlessStopped(connecting: Promise<ITransport>): Promise<ITransport | undefined> {
+    return new Promise((resolve, reject) => {
+      const previousWake = this.wake;
+      this.wake = () => {
+        previousWake?.();
+        resolve(undefined);
+      };
+      connecting.then(
+        (t) => {
+          this.wake = previousWake;
+          if (this.stopping) {
+            t.dispose();
+            resolve(undefined);
+          } else resolve(t);
+        },
+        (e) => {
+          this.wake = previousWake;
+          if (this.stopping) resolve(undefined);
+          else reject(e);
+        },
+      );
+    });
   }
 
   private connect(): Promise<ITransport> {
@@ -520,7 +544,10 @@ export class EStreamerClient extends Disposable {
         void this.saveMetadata();
       }
       const idleMs = this.options.stopWhenIdleMs;
-      if (idleMs !== undefined && this.storing === 0 && now - (this.stats.lastRecordAt ?? startedAt) >= idleMs) {
+      // Idle = no record since the later of the last record and the current connection's start,
+      // never counted during a handshake or while the sink is still storing.
+      const since = Math.max(this.stats.lastRecordAt ?? startedAt, this.streamingSince ?? 0);
+      if (idleMs !== undefined && this.currentState.kind !== 'connecting' && this.storing === 0 && now - since >= idleMs) {
         this.requestStop(`idle: no records for ${Math.round(idleMs / 1000)} s`, true);
       }
     }, Math.min(interval, this.options.stopWhenIdleMs ?? interval));

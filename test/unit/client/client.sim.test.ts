@@ -4,6 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { loadPkcs12 } from '../../../src/client/credentials';
 import { ClientError } from '../../../src/client/errors';
@@ -223,7 +224,7 @@ describe('client against the simulator (real TLS on loopback)', function () {
     it('a certificate the FMC did not issue', async () => {
       const before = sim.connections;
       const foreign = loadPkcs12(fs.readFileSync(pki.foreignP12), 'pw');
-      const client = clientFor(sim, port, new CountingSink(), { credentials: foreign, verifyServer: false });
+      const client = clientFor(sim, port, new CountingSink(), { credentials: foreign, verifyServer: false, stopWhenIdleMs: undefined });
       await stopsWith(client, /(refused|refuses) (this|the) client certificate.*System > Integration > eStreamer/, ['auth', 'rejected']);
       assert.equal(sim.connections, before, 'never got past the handshake');
     });
@@ -234,7 +235,7 @@ describe('client against the simulator (real TLS on loopback)', function () {
       const creds = loadPkcs12(issued.credentials.pkcs12, issued.credentials.password);
       // An FMC answers with a "certificate revoked" alert ('auth'); Node's TLS server (the
       // simulator) checks the certificate after its side of the handshake and just hangs up.
-      await stopsWith(clientFor(sim, port, new CountingSink(), { credentials: creds }), /revoked.*System > Integration > eStreamer/, ['auth', 'rejected']);
+      await stopsWith(clientFor(sim, port, new CountingSink(), { credentials: creds, stopWhenIdleMs: undefined }), /revoked.*System > Integration > eStreamer/, ['auth', 'rejected']);
     });
 
     it('the host check (a certificate for another address)', async () => {
@@ -242,7 +243,7 @@ describe('client against the simulator (real TLS on loopback)', function () {
       const creds = loadPkcs12(issued.credentials.pkcs12, issued.credentials.password);
       const before = sim.connections;
       await stopsWith(
-        clientFor(sim, port, new CountingSink(), { credentials: creds }),
+        clientFor(sim, port, new CountingSink(), { credentials: creds, stopWhenIdleMs: undefined }),
         /(during|right after) the TLS handshake.*host named in the certificate \(10\.1\.2\.3\)/,
         ['rejected'],
       );
@@ -251,13 +252,32 @@ describe('client against the simulator (real TLS on loopback)', function () {
 
     it('an FMC whose certificate is not from the CA in the file, unless verification is off', async () => {
       const creds = { ...credentialsOf(sim), caPems: [pki.foreignCaPem] };
-      await stopsWith(clientFor(sim, port, new CountingSink(), { credentials: creds }), /not signed by the FMC CA.*--no-verify-server/, ['server-untrusted']);
+      await stopsWith(clientFor(sim, port, new CountingSink(), { credentials: creds, stopWhenIdleMs: undefined }), /not signed by the FMC CA.*--no-verify-server/, ['server-untrusted']);
       const sink = new CountingSink();
       const trusting = clientFor(sim, port, sink, { credentials: creds, verifyServer: false });
       trusting.start();
       await trusting.whenStopped();
       assert.deepEqual(sink.byType, sim.truth!.records_by_type);
       trusting.dispose();
+    });
+
+    it('stop() while connecting to a silent host returns at once, not after the connect timeout', async () => {
+      const silent = net.createServer(() => undefined);
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+      try {
+        const client = clientFor(sim, (silent.address() as net.AddressInfo).port, new CountingSink(), { connectTimeoutMs: 20_000 });
+        const states = recordStates(client);
+        client.start();
+        await new Promise((r) => setTimeout(r, 200));
+        assert.equal(client.state.kind, 'connecting');
+        const t0 = Date.now();
+        await client.stop();
+        assert.ok(Date.now() - t0 < 2000, `stop took ${Date.now() - t0} ms`);
+        assert.deepEqual(states.map((s) => s.kind), ['connecting', 'stopped']);
+        client.dispose();
+      } finally {
+        silent.close();
+      }
     });
 
     it('a wrong password for the simulator\'s own file', () => {
