@@ -85,10 +85,24 @@ export class ConnectionCommands {
     const reenter = 'Re-enter Password';
     const choose = 'Choose Client File';
     const showLog = 'Show Log';
-    const actions = failure.kind === 'wrong-password' ? [reenter, showLog] : failure.kind === 'pkcs12-unreadable' || failure.kind === 'pkcs12-invalid' ? [choose, showLog] : [showLog];
+    const openSettings = 'Open Settings';
+    const settingFor: Partial<Record<ConnectionFailure['kind'], string>> = {
+      'dump-unwritable': 'estreamer.dumpFolder',
+      'server-unverified': 'estreamer.connection.verifyServer',
+    };
+    const actions =
+      failure.kind === 'wrong-password'
+        ? [reenter, showLog]
+        : failure.kind === 'pkcs12-unreadable' || failure.kind === 'pkcs12-invalid'
+          ? [choose, showLog]
+          : settingFor[failure.kind]
+            ? [openSettings, showLog]
+            : [showLog];
     const picked = await vscode.window.showErrorMessage(`${profile.name}: ${failure.message}`, ...actions);
     if (picked === showLog) {
       getLogChannel().show(true);
+    } else if (picked === openSettings) {
+      await vscode.commands.executeCommand('workbench.action.openSettings', settingFor[failure.kind]);
     } else if (picked === reenter) {
       const password = await askPassword(profile, 'The last password did not open the file.');
       if (password === undefined) return;

@@ -71,6 +71,10 @@ export class FmcConnection extends Disposable {
     super();
   }
 
+  private get failureTarget() {
+    return { host: this.profile.host, port: this.profile.port, pkcs12: this.profile.pkcs12, dumpFolder: this.dumpRoot };
+  }
+
   get endpoint(): string {
     return `${this.profile.host}:${this.profile.port}`;
   }
@@ -189,7 +193,7 @@ export class FmcConnection extends Disposable {
   }
 
   private fail(error: unknown): FirstOutcome {
-    const failure = describeFailure(error, { host: this.profile.host, port: this.profile.port, pkcs12: this.profile.pkcs12 });
+    const failure = describeFailure(error, this.failureTarget);
     this.lastFailure = failure;
     this.log.error(`${this.profile.name}: ${failure.detail}`);
     if (!this.client) this.setLocalState({ kind: 'stopped', reason: failure.message, error: error instanceof Error ? error : undefined });
@@ -217,7 +221,7 @@ export class FmcConnection extends Disposable {
     if (state.kind === 'stopped') {
       this.lastCounters = this.client?.counters;
       if (state.error && !this.lastFailure) {
-        this.lastFailure = describeFailure(state.error, { host: this.profile.host, port: this.profile.port });
+        this.lastFailure = describeFailure(state.error, this.failureTarget);
         this.failedEmitter.fire(this.lastFailure);
       }
       void this.writer?.close();

@@ -13,6 +13,7 @@ export type FailureKind =
   | 'host-unknown'
   | 'closed-by-server'
   | 'timeout'
+  | 'dump-unwritable'
   | 'unknown';
 
 export interface ConnectionFailure {
@@ -27,6 +28,8 @@ export interface FailureTarget {
   host: string;
   port: number;
   pkcs12?: string;
+  /** Root dump folder (dumps and the bookmark state live under it). */
+  dumpFolder?: string;
 }
 
 /** Error codes collected from the error and its causes (Node's `code`, TLS alerts, our own). */
@@ -81,6 +84,13 @@ export function describeFailure(error: unknown, target: FailureTarget): Connecti
     return {
       kind: 'pkcs12-invalid',
       message: `${textOf(error).replace(/\.?$/, '.')} Choose the .pkcs12 file the FMC produced for this client.`,
+      detail,
+    };
+  }
+  if (has(/^kind:sink$/) || (error instanceof Error && error.name === 'DumpWriteError') || (target.dumpFolder && detail.includes(target.dumpFolder))) {
+    return {
+      kind: 'dump-unwritable',
+      message: `The dump could not be written: ${textOf(error).replace(/\.?$/, '.')} Check the setting estreamer.dumpFolder and the free disk space, then reconnect (it resumes from the bookmark).`,
       detail,
     };
   }

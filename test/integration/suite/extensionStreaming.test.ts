@@ -153,6 +153,28 @@ describe('extension: built-in simulator → connect → dumps → hosts → disc
     await waitFor('the connection to stop', () => !connection.isActive);
   });
 
+  it('stops with a message naming the dump folder setting when the dump cannot be written', async () => {
+    const workspace = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    // A folder "inside" a regular file cannot be created, even by root.
+    const blocker = path.join(workspace, 'not-a-folder.txt');
+    fs.writeFileSync(blocker, 'a file where the dump folder should be\n');
+    const config = vscode.workspace.getConfiguration('estreamer');
+    await config.update('dumpFolder', path.join(blocker, 'dumps'), vscode.ConfigurationTarget.Global);
+    await waitFor('the setting to arrive', () => vscode.workspace.getConfiguration('estreamer').get('dumpFolder') === path.join(blocker, 'dumps'), 5_000);
+    try {
+      await vscode.commands.executeCommand<boolean>('estreamer.connect', info.profile);
+      const { connections } = await api();
+      const connection = connections.get(info.profile)!;
+      await waitFor('the connection to stop', () => !connection.isActive);
+      const failure = connection.snapshot().lastError;
+      assert.equal(failure?.kind, 'dump-unwritable', JSON.stringify(failure));
+      assert.match(failure.message, /estreamer\.dumpFolder/);
+    } finally {
+      await config.update('dumpFolder', undefined, vscode.ConfigurationTarget.Global);
+      fs.rmSync(blocker, { force: true });
+    }
+  });
+
   it('tells the user the port is unreachable when nothing listens there', async () => {
     // Same profile (so its stored password) but a port where nothing listens.
     const config = vscode.workspace.getConfiguration('estreamer');
