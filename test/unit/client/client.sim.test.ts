@@ -288,12 +288,13 @@ describe('client against the simulator (real TLS on loopback)', function () {
   it('unknown and malformed records are kept and counted, garbage on the wire is survived, nothing lost', async () => {
     const { sim, port } = await startSim({
       scenario: 'flood',
-      floodEvents: 2500,
+      floodEvents: 1200,
+      maxBundleBytes: 32_768,
       faults: [
         { kind: 'unknown-record', connections: [1] },
         { kind: 'unknown-block-version', connections: [1] },
         { kind: 'lying-length', connections: [1] },
-        { kind: 'drop-after-bytes', bytes: 300_000, connections: [1] },
+        { kind: 'drop-after-bytes', bytes: 200_000, connections: [1] },
         { kind: 'garbage', connections: [2] },
       ],
     });
@@ -332,8 +333,8 @@ describe('client against the simulator (real TLS on loopback)', function () {
   });
 
   it('several FMCs at once, each with its own credentials, bookmark and cache; one client per FMC state', async () => {
-    const a = await startSim({ scenario: 'flood', floodEvents: 1200, seed: 1 });
-    const b = await startSim({ scenario: 'compromise', seed: 3 });
+    const a = await startSim({ scenario: 'flood', floodEvents: 1200, seed: 1, maxBundleBytes: 32_768 });
+    const b = await startSim({ scenario: 'flood', floodEvents: 900, seed: 2, maxBundleBytes: 32_768 });
     const tmp = tempDir('estreamer-multi-');
     try {
       const sinkA = new CountingSink();
