@@ -92,11 +92,11 @@ function addFact(obs: Observation, fact: HostFacts): void {
 }
 
 /** The first non-empty resolved name among `keys` (the metadata cache's key spellings vary). */
-export function pick(names: Names, ...keys: string[]): string | undefined {
-  for (const k of keys) {
-    const v = names[k];
-    if (v !== undefined && v !== '') return v;
-  }
+export function pick(names: Names, a: string, b?: string, c?: string): string | undefined {
+  let v = names[a];
+  if (v !== undefined && v !== '') return v;
+  if (b !== undefined && (v = names[b]) !== undefined && v !== '') return v;
+  if (c !== undefined && (v = names[c]) !== undefined && v !== '') return v;
   return undefined;
 }
 
@@ -116,10 +116,17 @@ function bytesText(n: number | undefined): string {
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-function protoName(fields: EStreamerRecord['fields'], names: Names, ...keys: string[]): string | undefined {
+/** "TCP" → "tcp", once per name rather than once per event. */
+const LOWER_PROTOCOLS = new Map<string, string>();
+
+function protoName(fields: EStreamerRecord['fields'], names: Names, key: string): string | undefined {
   const resolved = pick(names, 'protocol');
-  if (resolved) return resolved.toLowerCase();
-  const n = num(fields, ...keys);
+  if (resolved) {
+    let lower = LOWER_PROTOCOLS.get(resolved);
+    if (lower === undefined) LOWER_PROTOCOLS.set(resolved, (lower = resolved.toLowerCase()));
+    return lower;
+  }
+  const n = num(fields, key);
   return n === undefined ? undefined : PROTOCOL_NAMES[n] ?? `proto ${n}`;
 }
 
@@ -214,7 +221,7 @@ function observeIntrusion(record: EStreamerRecord, names: Names): Observation {
   const blocked = intrusionBlocked(num(f, 'blocked'), pick(names, 'blocked'));
   const sport = num(f, 'sourcePortOrIcmpType', 'sourcePort');
   const dport = num(f, 'destinationPortOrIcmpType', 'destinationPort');
-  const proto = protoName(f, names, 'ipProtocolId', 'protocol');
+  const proto = protoName(f, names, 'ipProtocolId');
   const severity = (impact >= 1 && impact <= 4 ? impact : 5) as Severity;
   const classText = className ?? iocClass;
   const iocName = pick(names, 'iocEventType');
@@ -351,8 +358,8 @@ function actionName(action: number | undefined): string | undefined {
   return action === undefined ? undefined : table[action];
 }
 
-function sha256Of(record: EStreamerRecord, ...names: string[]): string | undefined {
-  const v = field(record.fields, ...names);
+function sha256Of(record: EStreamerRecord, name: string): string | undefined {
+  const v = field(record.fields, name);
   if (v instanceof Uint8Array) return v.every((b) => b === 0) ? undefined : hex(v);
   return typeof v === 'string' && v ? v.toLowerCase() : undefined;
 }
@@ -362,7 +369,7 @@ function observeFile(record: EStreamerRecord, names: Names): Observation {
   const src = ip(f, 'sourceIpAddress');
   const dst = ip(f, 'destinationIpAddress');
   const name = str(f, 'fileName') ?? '(unnamed)';
-  const sha = sha256Of(record, 'shaHash', 'sha256');
+  const sha = sha256Of(record, 'shaHash');
   const dispositionId = num(f, 'disposition');
   const disposition = pick(names, 'disposition') ?? (dispositionId !== undefined ? DISPOSITION_NAMES[dispositionId] : undefined);
   const actionId = num(f, 'action');
@@ -446,7 +453,7 @@ function discoveryHost(record: EStreamerRecord): string | undefined {
     const fromHeader = ip(header, 'ipv6Address', 'legacyIpAddress', 'ipAddress');
     if (fromHeader) return fromHeader;
   }
-  return ip(record.fields, 'ipv6Address', 'legacyIpAddress', 'ipAddress', 'hostIpAddress', 'ipv4Address');
+  return ip(record.fields, 'ipv6Address', 'legacyIpAddress', 'ipAddress', 'ipv4Address');
 }
 
 /** MAC addresses a discovery record names: the header's, a MAC block's, a host profile's list. */
