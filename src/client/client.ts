@@ -251,7 +251,8 @@ export class EStreamerClient extends Disposable {
         attempt++;
         this.setState({ kind: 'connecting', attempt });
         let error: ClientError | undefined;
-        let healthy = false;
+        let spoke = false; // the FMC sent at least one message (so it is not refusing us)
+        let delivered = false; // and records came (so the connection was worth keeping)
         try {
           const transport = await this.unlessStopped(this.connect());
           if (!transport) break;
@@ -270,7 +271,8 @@ export class EStreamerClient extends Disposable {
           this.setState({ kind: 'streaming', since: this.streamingSince, transport: transport.description });
           const end = await session.done;
           this.session = undefined;
-          healthy = end.receivedMessages > 0;
+          spoke = end.receivedMessages > 0;
+          delivered = end.receivedRecords > 0;
           error = end.error;
         } catch (e) {
           error = e instanceof ClientError ? e : new ClientError('network', e instanceof Error ? e.message : String(e), e);
@@ -280,9 +282,11 @@ export class EStreamerClient extends Disposable {
         this.stats.errors++;
         this.stats.lastError = error.message;
         this.log(error.retryable ? 'warn' : 'error', error.message);
-        if (healthy) {
+        if (spoke) rejections = 0;
+        // Only a connection that carried records resets the delay: an FMC that answers every
+        // request with an Error is retried at a growing interval, not once a second forever.
+        if (delivered) {
           this.backoff.reset();
-          rejections = 0;
           attempt = 0;
         }
         if (error.kind === 'rejected') rejections++;
