@@ -227,6 +227,9 @@ describe('extension UI: connect to an FMC as a user would', function () {
     assert.ok(scratchDir && fs.existsSync(scratchDir), 'the VS Code scratch folder is known');
     const settingsFiles = filesContaining(scratchDir, '"pkcs12"');
     assert.ok(settingsFiles.length > 0, 'the profile was saved to a settings file under the scratch folder');
+    // That includes our log: it is there, it told the connection story, and the password is not in it.
+    const logs = filesContaining(scratchDir, `[connection] 127.0.0.1:${fmc.port}: connecting to`);
+    assert.ok(logs.length > 0, 'the eStreamer log file was not found under the scratch folder');
     assert.deepEqual(filesContaining(scratchDir, password), [], 'the password is in a file of VS Code\'s data');
     assert.deepEqual(filesContaining(vscode.folder, password), [], 'the password is in a workspace file');
   });
