@@ -58,6 +58,8 @@ export function decodeText(bytes: Uint8Array, start: number, end: number): strin
     }
     return s;
   }
+  // fromCharCode.apply takes one argument per byte; long texts go to the decoder instead.
+  if (end - start > 4096) return utf8.decode(bytes.subarray(start, end));
   for (let i = start; i < end; i++) if (bytes[i] >= 0x80) return utf8.decode(bytes.subarray(start, end));
   return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
 }

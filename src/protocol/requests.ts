@@ -240,23 +240,28 @@ export function decodeStreamingRequest(body: Uint8Array): StreamingService[] {
   return services;
 }
 
-/** Reads Streaming Information entries (`offset += 8 + length`; also accepts lengths counted from the entry start). */
+/**
+ * Reads Streaming Information entries. The length is normally counted after the length field
+ * (`offset += 8 + length`); if that walk does not end exactly at the end of the body, lengths
+ * counted from the entry start are tried.
+ */
 export function decodeStreamingInformation(body: Uint8Array): StreamingService[] {
+  const services = walkServices(body, 8) ?? walkServices(body, 0);
+  if (!services) {
+    throw new ProtocolError(`Streaming Information: the ${body.length}-byte body does not split into service entries (id, length, flags, timestamp) under either length convention.`);
+  }
+  return services;
+}
+
+function walkServices(body: Uint8Array, lengthBase: 0 | 8): StreamingService[] | undefined {
   const v = view(body);
   const services: StreamingService[] = [];
   let at = 0;
   while (at < body.length) {
-    if (body.length - at < 16) {
-      throw new ProtocolError(`Streaming Information: service entry at offset ${at} is ${body.length - at} bytes; it needs at least 16.`, at);
-    }
-    const serviceId = v.getUint32(at);
-    const declared = v.getUint32(at + 4);
-    let size = declared + 8;
-    if (declared < 8 || at + size > body.length) {
-      if (declared >= 16 && at + declared <= body.length) size = declared;
-      else throw new ProtocolError(`Streaming Information: service ${serviceId} declares length ${declared}, which does not fit the ${body.length - at} bytes left.`, at + 4);
-    }
-    services.push({ serviceId, flags: v.getUint32(at + 8), initialTimestamp: v.getUint32(at + 12), events: readEvents(v, at + 16, at + size)[0] });
+    if (body.length - at < 16) return undefined;
+    const size = v.getUint32(at + 4) + lengthBase;
+    if (size < 16 || at + size > body.length) return undefined;
+    services.push({ serviceId: v.getUint32(at), flags: v.getUint32(at + 8), initialTimestamp: v.getUint32(at + 12), events: readEvents(v, at + 16, at + size)[0] });
     at += size;
   }
   return services;

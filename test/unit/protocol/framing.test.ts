@@ -87,6 +87,12 @@ describe('protocol framing against the real FMC session', () => {
     assert.strictEqual(toHex(encodeStreamingRequest(services, 'entry')), toHex(guide));
   });
 
+  it('accepts Streaming Information whose lengths count the whole entry', () => {
+    const whole = hexToBytes('000013890000001000000000000000000000138800000010000000000000000000001a0b000000100000000000000000');
+    assert.deepStrictEqual(decodeStreamingInformation(whole).map((s) => s.serviceId), [5001, 5000, 6667]);
+    assert.throws(() => decodeStreamingInformation(hexToBytes('00001a0b000000ff00000000')), /does not split into service entries/);
+  });
+
   it('rejects a Streaming Request whose service length fits neither convention', () => {
     const bad = hexToBytes('00001a0b000000634000000000000000000600470000000000');
     assert.throws(() => decodeStreamingRequest(bad), ProtocolError);

@@ -167,6 +167,14 @@ describe('encodeRecord input checks', () => {
     assert.throws(() => encodeRecord({ recordType: 9999, fields: {} }), /no layout/);
   });
 
+  it('round-trips long and non-ASCII strings', () => {
+    const long = 'a'.repeat(70000);
+    const r = decodeRecord(encodeRecord({ recordType: 9, fields: { description: long } }));
+    assert.strictEqual(r.fields.description, long);
+    const utf8 = decodeRecord(encodeRecord({ recordType: 9, fields: { description: 'é'.repeat(3000) + '电' } }));
+    assert.strictEqual(utf8.fields.description, 'é'.repeat(3000) + '电');
+  });
+
   it('accepts IPv6 text in its usual forms and writes IPv4 as IPv4-mapped', () => {
     const r = decodeRecord(encodeRecord({ recordType: 9, fields: { sourceIpAddress: '2001:DB8:0:0:0:0:0:1', destinationIpAddress: '10.0.0.1' } }));
     assert.strictEqual(r.fields.sourceIpAddress, '2001:db8::1');
