@@ -98,7 +98,7 @@ function parsePkcs12(bytes: Uint8Array, password: string): forge.pkcs12.Pkcs12Pf
   }
   let asn1: forge.asn1.Asn1;
   try {
-    asn1 = forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(bytes).toString('binary')), { strict: false } as never);
+    asn1 = forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(bytes).toString('binary')), false);
   } catch {
     throw notPkcs12();
   }
