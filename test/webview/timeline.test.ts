@@ -288,6 +288,14 @@ describe('timeline webview (Chromium, built bundle, strict CSP)', function () {
     const scrollBefore = await page.evaluate(() => document.querySelector('.event-list')!.scrollTop);
     const updatesBefore = await page.evaluate(() => (window as unknown as { testHost: { posted: Array<{ type: string }> } }).testHost.posted.filter((m) => m.type === 'updated').length);
 
+    // Rows never fall back to "…" placeholders while updates swap the data in.
+    await page.evaluate(() => {
+      const w = window as unknown as { __placeholders: number };
+      w.__placeholders = 0;
+      new MutationObserver(() => {
+        if (document.querySelector('.event-list .row.loading')) w.__placeholders++;
+      }).observe(document.querySelector('.event-list')!, { subtree: true, attributes: true, attributeFilter: ['class'] });
+    });
     // Five bursts of live events within half a second: at most one update a second reaches the webview.
     for (let k = 0; k < 5; k++) {
       await page.evaluate(() => (window as unknown as { testHost: { addEvents(n: number): void } }).testHost.addEvents(20));
@@ -297,6 +305,7 @@ describe('timeline webview (Chromium, built bundle, strict CSP)', function () {
     const updates = await page.evaluate(() => (window as unknown as { testHost: { posted: Array<{ type: string }> } }).testHost.posted.filter((m) => m.type === 'updated').length);
     assert.ok(updates - updatesBefore >= 1 && updates - updatesBefore <= 2, `${updates - updatesBefore} updates for 5 bursts`);
     assert.equal(await selectedEventId(page), expected[1003].id, 'selection kept');
+    assert.equal(await page.evaluate(() => (window as unknown as { __placeholders: number }).__placeholders), 0, 'no placeholder flash');
     assert.equal(await page.evaluate(() => document.querySelector('.event-list')!.scrollTop), scrollBefore, 'scroll kept');
     assert.equal(await page.locator('vscode-checkbox[data-severity="5"]').evaluate((b) => (b as unknown as { checked: boolean }).checked), false, 'filter kept');
     await assertClean(t);

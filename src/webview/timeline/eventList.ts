@@ -96,14 +96,30 @@ export class EventList {
     return this.element.scrollTop;
   }
 
+  /** The pages holding the rows seen when `row` is at the top, for a reset without placeholders. */
+  pagesAround(row: number): number[] {
+    const rows = Math.ceil((this.element.clientHeight || 400) / ROW_HEIGHT);
+    const from = Math.floor(Math.max(0, row - OVERSCAN) / PAGE_SIZE);
+    const to = Math.floor((Math.max(0, row) + rows + OVERSCAN) / PAGE_SIZE);
+    const pages: number[] = [];
+    for (let p = from; p <= to; p++) pages.push(p);
+    return pages;
+  }
+
+  get pageSize(): number {
+    return PAGE_SIZE;
+  }
+
   /**
-   * New query or new data: forget every page. `keep` re-anchors scroll and selection at the
-   * given indices (the caller located the same events in the new list).
+   * New query or new data: forget every page except the fresh `pages` given (fetched for the
+   * new view, so live updates repaint without a flash of placeholders). `keep` re-anchors scroll
+   * and selection at the given indices (the caller located the same events in the new list).
    */
-  reset(total: number, keep?: { top?: number; topOffset?: number; selected?: number }): void {
+  reset(total: number, keep?: { top?: number; topOffset?: number; selected?: number }, pages: readonly EventsPage[] = []): void {
     this.generation++;
     this.stamp++;
     this.pages.clear();
+    for (const page of pages) this.pages.set(Math.floor(page.offset / PAGE_SIZE), page.events);
     this.inFlight.clear();
     this.total = total;
     this.sizer.style.height = `${total * ROW_HEIGHT}px`;

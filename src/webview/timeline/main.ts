@@ -159,17 +159,26 @@ class TimelineApp {
   private async reload(keep: { selectedId?: string; topId?: string; topOffset?: number; scrollTop?: number } = {}): Promise<void> {
     const generation = ++this.reloadGeneration;
     try {
-      const [first, top, selected] = await Promise.all([
-        this.request({ type: MessageType.QueryEvents, query: this.query, offset: 0, count: 0 }),
+      const [top, selected] = await Promise.all([
         keep.topId ? this.request({ type: MessageType.LocateEvent, query: this.query, eventId: keep.topId }) : undefined,
         keep.selectedId ? this.request({ type: MessageType.LocateEvent, query: this.query, eventId: keep.selectedId }) : undefined,
       ]);
       if (generation !== this.reloadGeneration) return;
       const topIndex = top && top.index >= 0 ? top.index : undefined;
-      this.list.reset(first.total, { top: topIndex ?? (keep.scrollTop !== undefined ? -1 : undefined), topOffset: keep.topOffset, selected: selected?.index });
+      const anchored = keep.topId !== undefined || keep.scrollTop !== undefined;
+      // Fetch the rows that will be on screen before swapping the data in: no flash of placeholders.
+      const visibleRows = Math.ceil(this.list.element.clientHeight / ROW_HEIGHT);
+      const firstRow =
+        topIndex ??
+        (keep.scrollTop !== undefined ? Math.floor(keep.scrollTop / ROW_HEIGHT) : selected && selected.index >= 0 ? Math.max(0, selected.index - visibleRows) : 0);
+      const pageSize = this.list.pageSize;
+      const pages = await Promise.all(
+        this.list.pagesAround(firstRow).map((p) => this.request({ type: MessageType.QueryEvents, query: this.query, offset: p * pageSize, count: pageSize })),
+      );
+      if (generation !== this.reloadGeneration) return;
+      this.list.reset(pages[0].total, { top: topIndex ?? (keep.scrollTop !== undefined ? -1 : undefined), topOffset: keep.topOffset, selected: selected?.index }, pages);
       if (topIndex === undefined && keep.scrollTop !== undefined) this.list.setScrollTop(keep.scrollTop);
       // Without a scroll anchor (a filter changed) bring the selected event into view.
-      const anchored = keep.topId !== undefined || keep.scrollTop !== undefined;
       if (selected && selected.index >= 0) await this.list.select(selected.index, { reveal: !anchored });
       else if (keep.selectedId) this.details.clear();
       this.updateStatus();
