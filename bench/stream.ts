@@ -108,10 +108,16 @@ async function main(): Promise<void> {
     const simDir = fs.mkdtempSync(path.join(os.tmpdir(), 'estreamer-bench-sim-'));
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'estreamer-bench-out-'));
     const { port, child } = await startServer(server, simDir);
+    const interrupted = () => {
+      child.kill('SIGTERM');
+      process.exit(130);
+    };
+    process.once('SIGINT', interrupted);
     try {
       if (only !== 'dump') await runOnce(server, 'count', port, simDir, outDir);
       if (only !== 'count') await runOnce(server, 'dump', port, simDir, outDir);
     } finally {
+      process.off('SIGINT', interrupted);
       child.kill('SIGTERM');
       fs.rmSync(simDir, { recursive: true, force: true });
       fs.rmSync(outDir, { recursive: true, force: true });
