@@ -7,6 +7,7 @@ import type { FieldValue } from '../../protocol/types';
 const OPEN_HOST_TIMELINE = 'estreamer.openHostTimeline';
 const MAX_HEX_BYTES = 1024;
 const MAX_VALUE_CHARS = 100;
+const STATUS_KEYS = new Set(['status', 'reason', 'errorOffset']);
 
 /** One line per value, never markdown: record text is attacker-controlled. */
 function valueText(v: FieldValue): string {
@@ -51,6 +52,10 @@ export class DumpHoverProvider implements vscode.HoverProvider {
       return `[$(timeline-view-icon) Show timeline for ${m.ip}](command:${OPEN_HOST_TIMELINE}?${args} "${m.key}")`;
     });
     if (links.length) md.appendMarkdown(links.join(' · ') + '\n\n');
+    // The names the writer resolved from metadata: the pairs of the line that are not fields.
+    const fieldKeys = new Set(formatFields(record.fields).map((t) => t.slice(0, t.indexOf('='))));
+    const names = parsed.pairs.filter(([k]) => !fieldKeys.has(k) && !STATUS_KEYS.has(k));
+    if (names.length) md.appendCodeblock(names.map(([k, v]) => `${k} = ${valueText(v)}`).join('\n'), 'text');
     const nameWidth = Math.max(5, ...spans.map((s) => s.name.length));
     const rows = spans.map(
       (s) => `${String(s.offset).padStart(6)} ${String(s.length).padStart(5)}  ${s.name.padEnd(nameWidth)}  ${valueText(s.value)}`,

@@ -54,6 +54,7 @@ describe('.estreamer dumps in the editor', () => {
     assert.match(text, /^\s+16\s+4\s+discoveryHeader\.deviceId\s+1$/m);
     assert.match(text, /^000000 {2}00 00 00 47 /m, 'hex dump starts with the record type word');
     assert.match(text, /Show timeline for 192\.168\.50\.50/);
+    assert.match(text, /^device = 10\.101\.101\.161$/m, 'names the writer resolved from the dump’s metadata');
   });
 
   it('outlines the records grouped by family', async () => {
