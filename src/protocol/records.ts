@@ -18,7 +18,7 @@ export function recordLayout(recordType: number): RecordLayout | undefined {
   return RECORD_LAYOUTS.get(recordType);
 }
 
-function emptyView(bytes: Uint8Array): DataView {
+function dataView(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
@@ -54,7 +54,7 @@ function decode(recordBytes: Uint8Array, interpreted: boolean): EStreamerRecord 
       errorOffset: 0,
     };
   }
-  const dv = emptyView(b);
+  const dv = dataView(b);
   const typeWord = dv.getUint32(0);
   const recordType = typeWord & 0xffff;
   const recordLength = dv.getUint32(4);
