@@ -5,6 +5,7 @@
  * these helpers, which accept the known spellings and return `undefined` rather than throw.
  */
 import type { EStreamerRecord, FieldValue, Fields } from '../protocol/types';
+import { formatIp4, formatIp6, writeIp6 } from '../protocol/values';
 
 function isPlainObject(v: FieldValue | undefined): v is { [name: string]: FieldValue } {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
@@ -71,12 +72,10 @@ export function normalizeIp(v: FieldValue | undefined): string | undefined {
   // Fast path: the codec already writes IPv4 (and IPv4-mapped) addresses as dotted quads.
   if (v.indexOf(':') < 0 && v.indexOf(' ') < 0) return v === '0.0.0.0' ? undefined : v;
   if (v === '::') return undefined;
+  // Other spellings (leading zeros, upper case, ::ffff:a.b.c.d) go through the codec's own forms.
+  const bytes = new Uint8Array(16);
   const text = v.trim().toLowerCase();
-  if (text.includes('.') && !text.includes(':')) return text === '0.0.0.0' ? undefined : text;
-  const mapped = /^(?:0{0,4}:){0,4}:?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(text) ?? /^::(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (mapped) return mapped[1] === '0.0.0.0' ? undefined : mapped[1];
-  const bytes = parseIpv6(text);
-  return bytes ? ipFromBytes(bytes) : text;
+  return writeIp6(text, bytes, 0) ? ipFromBytes(bytes) : text;
 }
 
 function ipv4FromNumber(n: number): string {
@@ -84,54 +83,10 @@ function ipv4FromNumber(n: number): string {
 }
 
 function ipFromBytes(b: Uint8Array): string | undefined {
-  if (b.length === 4) {
-    const v = ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
-    return v === 0 ? undefined : ipv4FromNumber(v);
-  }
-  if (b.length !== 16) return undefined;
-  if (b.every((x) => x === 0)) return undefined;
-  let mappedPrefix = b[10] === 0xff && b[11] === 0xff;
-  for (let i = 0; i < 10 && mappedPrefix; i++) if (b[i] !== 0) mappedPrefix = false;
-  if (mappedPrefix) return `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((b[i] << 8) | b[i + 1]);
-  // RFC 5952: compress the longest run (length ≥ 2) of zero groups.
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const parts = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return parts.join(':');
-  return `${parts.slice(0, bestStart).join(':')}::${parts.slice(bestStart + bestLen).join(':')}`;
-}
-
-function parseIpv6(text: string): Uint8Array | undefined {
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const head = halves[0] ? halves[0].split(':') : [];
-  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
-  const groups = [...head, ...new Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 8; i++) {
-    if (!/^[0-9a-f]{1,4}$/.test(groups[i])) return undefined;
-    const g = parseInt(groups[i], 16);
-    out[i * 2] = g >> 8;
-    out[i * 2 + 1] = g & 255;
-  }
-  return out;
+  if (b.length === 4) return b.every((x) => x === 0) ? undefined : formatIp4(b, 0);
+  if (b.length !== 16 || b.every((x) => x === 0)) return undefined;
+  const text = formatIp6(b, 0);
+  return text === '0.0.0.0' ? undefined : text;
 }
 
 export function mac(fields: Fields, a: string, b?: string): string | undefined {
