@@ -6,6 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Simulator } from '../../../src/sim/simulator';
@@ -86,14 +87,14 @@ describe('extension UI: connect to an FMC as a user would', function () {
   }
 
   /** Connect to FMC → New FMC connection… → host, port, file, password, families, start. */
-  async function createProfileAndConnect(password: string): Promise<void> {
+  async function createProfileAndConnect(password: string, port = fmc.port): Promise<void> {
     await vscode.runCommand('eStreamer: Connect to FMC');
     // With saved profiles (the built-in simulator's) the first step is the profile picker.
     await vscode.pickRow(/New FMC connection/);
     await step('(1/5)');
     await vscode.answerQuickInput('127.0.0.1');
     await step('(2/5)');
-    await vscode.answerQuickInput(String(fmc.port));
+    await vscode.answerQuickInput(String(port));
     await step('(3/5)');
     await vscode.answerQuickInput(fmc.pkcs12);
     await step('(4/5)');
@@ -218,6 +219,27 @@ describe('extension UI: connect to an FMC as a user would', function () {
     await vscode.page
       .locator('.statusbar .statusbar-item', { hasText: `127.0.0.1:${fmc.port}:` })
       .waitFor({ state: 'detached', timeout: 20_000 });
+  });
+
+  it('cancels a connection attempt from the progress notification', async () => {
+    // A listener that accepts TCP and never answers TLS: the attempt hangs until cancelled.
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      await createProfileAndConnect(fmc.sim.credentials.password, port);
+      const progress = await vscode.waitForNotification(`connecting to 127.0.0.1:${port}`, 20_000);
+      await vscode.waitForStatusBarItem(`127.0.0.1:${port}: connecting`);
+      await progress.getByRole('button', { name: 'Cancel' }).click();
+      await vscode.page.locator('.statusbar .statusbar-item', { hasText: `127.0.0.1:${port}:` }).waitFor({ state: 'detached', timeout: 15_000 });
+      await vscode.page.waitForTimeout(1_000);
+      const errors = (await vscode.notifications()).filter((t) => t.includes(`127.0.0.1:${port}`));
+      assert.deepEqual(errors, [], 'a cancelled attempt is not reported as a failure');
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      silent.close();
+    }
   });
 
   it('keeps the password in secret storage only: not in settings, not in any file', async () => {
