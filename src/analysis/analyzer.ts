@@ -38,6 +38,8 @@ interface HostState {
   events: number[];
   indicators: number[];
   contextCount: number;
+  /** Events per lane, kept as events arrive (the summary needs them for every host). */
+  laneCounts: Record<Lane, number>;
   /** Sort key for equal scores: IPv4 numerically, then IPv6 as text. */
   order: string;
   cached?: HostSummary;
@@ -95,12 +97,16 @@ export class Analyzer {
     for (const h of [hostA, hostB]) {
       if (!h) continue;
       h.events.push(ev.seq);
+      h.laneCounts[ev.lane]++;
       if (ev.context) h.contextCount++;
       h.cached = undefined;
     }
     if (obs.indicator) {
       const victim = this.host(obs.indicator.host);
-      if (victim !== hostA && victim !== hostB) victim.events.push(ev.seq);
+      if (victim !== hostA && victim !== hostB) {
+        victim.events.push(ev.seq);
+        victim.laneCounts[ev.lane]++;
+      }
       victim.indicators.push(ev.seq);
       victim.cached = undefined;
     }
@@ -127,7 +133,7 @@ export class Analyzer {
   private host(ip: string): HostState {
     let h = this.hostMap.get(ip);
     if (!h) {
-      h = { ip, macs: new Set(), netbiosNames: new Set(), os: new Set(), users: new Set(), events: [], indicators: [], contextCount: 0, order: ipOrder(ip) };
+      h = { ip, macs: new Set(), netbiosNames: new Set(), os: new Set(), users: new Set(), events: [], indicators: [], contextCount: 0, laneCounts: emptyLaneCounts(), order: ipOrder(ip) };
       this.hostMap.set(ip, h);
     }
     return h;
@@ -217,8 +223,6 @@ export class Analyzer {
 
   private summary(h: HostState): HostSummary {
     if (h.cached) return h.cached;
-    const laneCounts = Object.fromEntries(LANES.map((l) => [l, 0])) as Record<Lane, number>;
-    for (const s of h.events) laneCounts[this.events[s].lane]++;
     const indicatorEvents = h.indicators.map((s) => this.events[s]).sort(byTime);
     // Stable sort: equal times keep arrival order.
     const indicators = indicatorEvents.map((e) => this.indicatorRef(e)).sort((a, b) => a.time.localeCompare(b.time));
@@ -235,7 +239,7 @@ export class Analyzer {
       score,
       reasons: reasonsFor(verdict, indicators, h.contextCount, h.events.length),
       indicators,
-      laneCounts,
+      laneCounts: { ...h.laneCounts },
       eventCount: h.events.length,
     };
     if (first) summary.firstIndicator = first;
@@ -255,6 +259,10 @@ export class Analyzer {
 function indicatorTimeMs(e: StoredEvent): number {
   const firstSeen = e.iocTrigger?.firstSeenMs;
   return firstSeen && firstSeen < e.timeMs ? firstSeen : e.timeMs;
+}
+
+function emptyLaneCounts(): Record<Lane, number> {
+  return Object.fromEntries(LANES.map((l) => [l, 0])) as Record<Lane, number>;
 }
 
 function triggerIds(t: IocTrigger, byConnection: Map<string, string[]>, byEventKey: Map<string, string>): string[] {
