@@ -318,6 +318,42 @@ describe('client against the simulator (real TLS on loopback)', function () {
     }
   });
 
+  it('a consumer that cannot store stops the stream with its message; the bookmark covers only what was stored', async () => {
+    const { sim, port } = await startSim({ scenario: 'flood', floodEvents: 3000, maxBundleBytes: 32_768 });
+    const tmp = tempDir('estreamer-sinkfail-');
+    try {
+      const good = new CountingSink();
+      let writes = 0;
+      const failing = {
+        write: async (records: Parameters<CountingSink['write']>[0]) => {
+          if (++writes === 3) throw new Error('The disk holding /dumps is full: free space and reconnect; nothing acknowledged was lost.');
+          return good.write(records);
+        },
+        close: async () => undefined,
+      };
+      const client = clientFor(sim, port, failing, { stateDir: tmp.dir });
+      client.start();
+      const final = await client.whenStopped();
+      assert.ok(final.error instanceof ClientError && final.error.kind === 'sink', final.reason);
+      assert.match(final.reason, /Storing records failed: The disk holding \/dumps is full/);
+      const bookmark = JSON.parse(fs.readFileSync(path.join(tmp.dir, `127.0.0.1-${port}`, 'bookmark.json'), 'utf8'));
+      assert.equal(bookmark.archiveSecond, client.counters.bookmark);
+      assert.equal(client.counters.stored, good.stored, 'the failed batch is not counted as stored');
+      client.dispose();
+
+      // After freeing space: a restart from the bookmark completes the stream without duplicates.
+      const again = clientFor(sim, port, good, { stateDir: tmp.dir, start: 'bookmark' });
+      again.start();
+      await again.whenStopped();
+      assert.deepEqual(good.byType, sim.truth!.records_by_type);
+      assert.equal(good.repeats, 0);
+      again.dispose();
+    } finally {
+      await sim.stop();
+      tmp.cleanup();
+    }
+  });
+
   it('reads a modern (PBES2/AES) client file from the simulator and streams with it', async () => {
     const { sim, port } = await startSim({ scenario: 'flood', floodEvents: 20, pkcs12Encryption: 'modern' });
     try {
