@@ -6,7 +6,7 @@
  * conditional fields stay on the interpreter.
  */
 import { decodeText } from './bytes';
-import { DecodeStop, Kind, readBlockHeader, STRING_BLOCK, BLOB_BLOCK, type BlockLayout, type FieldLayout } from './layout';
+import { DecodeStop, Kind, readBlockHeader, readFields, STRING_BLOCK, BLOB_BLOCK, type BlockLayout, type FieldLayout } from './layout';
 import type { FieldValue, Fields } from './types';
 import { formatHex, formatIp4, formatIp6, formatMac, formatUuid } from './values';
 
@@ -192,7 +192,25 @@ export function compileReader(fields: readonly FieldLayout[], headKey?: string):
     : `return { ${props.join(', ')} };`;
   const body = `return function read(b, dv, p, end, head) {\n${lines.join('\n')}\nH.S.p = p;\n${literal}\n};`;
   const memos = fields.map((f) => (f.width % 4 === 0 && f.width >= 16 ? new Memo(f.width) : undefined));
-  return new Function('H', 'F', 'M', body)(HELPERS, fields, memos) as CompiledReader;
+  try {
+    return new Function('H', 'F', 'M', body)(HELPERS, fields, memos) as CompiledReader;
+  } catch {
+    return undefined; // code generation refused (a CSP without 'unsafe-eval'): the interpreter serves
+  }
+}
+
+/** The same contract as a compiled reader, walking the layout with the interpreter. */
+function interpretedReader(fields: readonly FieldLayout[], headKey?: string): CompiledReader {
+  return (b, dv, p, end, head) => {
+    const out: Fields = headKey ? { [headKey]: head ?? null } : {};
+    readerState.p = readFields(b, dv, p, end, fields, out);
+    return out;
+  };
+}
+
+/** compileReader, or the interpreter when the layout or the environment does not allow compiling. */
+export function fieldReader(fields: readonly FieldLayout[], headKey?: string): CompiledReader {
+  return compileReader(fields, headKey) ?? interpretedReader(fields, headKey);
 }
 
 interface Compiled {
@@ -207,11 +225,7 @@ export function blockReader(block: BlockLayout, headKey?: string): CompiledReade
   if (!entry) compiled.set(block, (entry = {}));
   const slot = headKey ? 'headed' : 'plain';
   let reader = entry[slot];
-  if (!reader) {
-    reader = compileReader(block.fields, headKey);
-    if (!reader) throw new Error(`layout bug: block ${block.type} has more than one conditional field`);
-    entry[slot] = reader;
-  }
+  if (!reader) entry[slot] = reader = fieldReader(block.fields, headKey);
   return reader;
 }
 

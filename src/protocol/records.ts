@@ -3,7 +3,7 @@
  * decodeRecord never throws: anything it cannot read comes back as an `unknown` or `malformed`
  * record that still carries its raw bytes.
  */
-import { compileReader, readBlock, readerState, type CompiledReader } from './compile';
+import { fieldReader, readBlock, readerState, type CompiledReader } from './compile';
 import { DecodeStop, readBlockBody, readBlockHeader, readFields, writeBlock, writeFields, Writer, type FieldLayout } from './layout';
 import { DISCOVERY_HEADER, RECORD_LAYOUTS, type RecordLayout } from './layouts';
 import { ProtocolError } from './errors';
@@ -120,12 +120,12 @@ const blockHeader = readBlockHeader;
 const typeName = recordTypeName;
 const typeFamily = familyOf;
 const flatReaders = new Map<RecordLayout, CompiledReader>();
-const discoveryHeaderReader = compileReader(DISCOVERY_HEADER.fields)!;
+const discoveryHeaderReader = fieldReader(DISCOVERY_HEADER.fields);
 
 function flatReader(layout: RecordLayout): CompiledReader {
   let reader = flatReaders.get(layout);
   if (!reader) {
-    reader = compileReader(layout.fields as FieldLayout[], layout.discoveryHeader ? DISCOVERY_HEADER_KEY : undefined)!;
+    reader = fieldReader(layout.fields as FieldLayout[], layout.discoveryHeader ? DISCOVERY_HEADER_KEY : undefined);
     flatReaders.set(layout, reader);
   }
   return reader;

@@ -13,6 +13,7 @@ import {
   toHex,
   type EStreamerRecord,
 } from '../../../src/protocol';
+import { compileReader, fieldReader } from '../../../src/protocol/compile';
 import { sessionMessages, unitTestRecords } from './fixtures';
 
 const units = unitTestRecords();
@@ -208,5 +209,25 @@ describe('the real session fed in random chunk sizes', () => {
       const max = [1, 7, 64, 1500, 9000][round % 5];
       assert.deepStrictEqual(decodeStream(() => 1 + rng.int(max - 1)).map(strip), whole);
     }
+  });
+});
+
+describe('compiled readers', () => {
+  it('fall back to the interpreter where code generation is refused (a CSP without unsafe-eval)', () => {
+    const layout = RECORD_LAYOUTS.get(123)!;
+    const bytes = encodeRecord({ recordType: 123, fields: { id: 3, name: 'fw-3' } });
+    const dv = new DataView(bytes.buffer);
+    const realFunction = globalThis.Function;
+    globalThis.Function = function refused() {
+      throw new EvalError('Refused to evaluate a string as JavaScript');
+    } as unknown as FunctionConstructor;
+    try {
+      assert.strictEqual(compileReader(layout.fields!), undefined);
+      const read = fieldReader(layout.fields!);
+      assert.deepStrictEqual(read(bytes, dv, 8, bytes.length, undefined), { id: 3, name: 'fw-3' });
+    } finally {
+      globalThis.Function = realFunction;
+    }
+    assert.ok(compileReader(layout.fields!));
   });
 });
