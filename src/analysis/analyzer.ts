@@ -172,10 +172,16 @@ export class Analyzer {
       }
       if (e.eventKey) byEventKey.set(e.eventKey, `e${e.seq}`);
     }
+    // The latest event so far that carries each IOC number: what an IOC tag that follows it set.
+    const lastWithIoc = new Map<number, string>();
     const events: TimelineEvent[] = inWindow.map((e) => {
       const id = `e${e.seq}`;
       const links = e.connectionKey ? (byConnection.get(e.connectionKey) ?? []).filter((x) => x !== id) : [];
       const trigger = e.iocTrigger ? triggerIds(e.iocTrigger, byConnection, byEventKey) : [];
+      if (e.iocNumber !== undefined) {
+        if (e.lane !== 'ioc') lastWithIoc.set(e.iocNumber, id);
+        else if (!trigger.length && lastWithIoc.has(e.iocNumber)) trigger.push(lastWithIoc.get(e.iocNumber) as string);
+      }
       for (const t of trigger) if (t !== id && !links.includes(t)) links.push(t);
       const ev: TimelineEvent = {
         id,

@@ -81,6 +81,8 @@ export interface Observation {
   iocTrigger?: IocTrigger;
   /** (device, event id) of an intrusion event, so an IOC state pointer can find it. */
   eventKey?: string;
+  /** The IOC an event triggered (its `iocNumber`), or the IOC a tag (160) sets. */
+  iocNumber?: number;
   /** Set by the Analyzer when it stores the observation: arrival number and record address. */
   seq: number;
   file: string;
@@ -200,6 +202,7 @@ function base(record: EStreamerRecord, lane: Lane, severity: Severity, summary: 
     facts: undefined,
     iocTrigger: undefined,
     eventKey: undefined,
+    iocNumber: undefined,
     seq: 0,
     file: '',
     line: 0,
@@ -230,6 +233,7 @@ function observeIntrusion(record: EStreamerRecord, names: Names): Observation {
     ` ${endpoint(src, sport)} -> ${endpoint(dst, dport)}${proto ? ` ${proto}` : ''}${blocked ? ', blocked' : ''}${iocName ? ` [IOC: ${iocName}]` : ''}`;
   const obs = base(record, 'intrusion', severity, summary, src, dst);
   obs.connectionKey = connectionKeyOf(record);
+  obs.iocNumber = num(f, 'iocNumber') || undefined;
   const device = num(f, 'deviceId');
   const eventId = num(f, 'eventId');
   if (device !== undefined && eventId !== undefined) obs.eventKey = `${device}/${eventId}`;
@@ -321,6 +325,7 @@ function observeConnection(record: EStreamerRecord, names: Names): Observation {
   const malware = isSi && !cnc && /malware|exploit|phishing|dga/i.test(siCategory ?? '');
   const obs = base(record, 'connection', cnc || malware ? (blocked ? 3 : 1) : isSi ? 4 : 5, parts.join(', '), src, dst);
   obs.connectionKey = connectionKeyOf(record);
+  obs.iocNumber = num(f, 'iocNumber') || undefined;
   const user = pick(names, 'user');
   if (src && user && !PLACEHOLDER_USERS.test(user)) addFact(obs, { ip: src, user });
   const netbios = str(f, 'netbios');
@@ -429,6 +434,7 @@ function observeMalware(record: EStreamerRecord, names: Names): Observation {
   const blocked = networkTransfer && fileActionBlocked(actionId, action);
   const obs = base(record, 'file', strong ? 1 : verdict === 'detected' && !blocked ? 2 : 3, summary, src, dst);
   obs.connectionKey = connectionKeyOf(record);
+  obs.iocNumber = num(f, 'iocNumber') || undefined;
   // An endpoint event names one host (usually in the destination field); a network transfer
   // lands on its receiver.
   const host = src && dst ? victimOf(dst, src, 'a') : dst ?? src;
@@ -489,6 +495,7 @@ function observeIoc(record: EStreamerRecord, names: Names): Observation {
   const seen = firstSeen ? ` (first seen ${isoSecond(firstSeen)}${lastSeen && lastSeen !== firstSeen ? `, last seen ${isoSecond(lastSeen)}` : ''})` : '';
   const obs = base(record, 'ioc', 1, `IOC set: ${iocName}${seen}`);
   obs.src = host;
+  obs.iocNumber = iocId || undefined;
   if (host) for (const m of discoveryMacs(record)) addFact(obs, { ip: host, mac: m });
   if (firstSeen) {
     const device = num(f, 'firstDeviceId');

@@ -78,6 +78,11 @@ describe('analysis: simulator compromise scenario (ground truth)', () => {
           if (step.step !== 'recon') assert.ok(at.some((e) => e.indicatorKind), `${victim.ip}: ${step.step} is an indicator`);
           else assert.ok(at.every((e) => !e.indicatorKind), `${victim.ip}: recon is context only`);
         }
+        // Every IOC tag is tied to an earlier event that carries its IOC number.
+        for (const tag of t.events.filter((e) => e.lane === 'ioc')) {
+          const triggers = tag.links.map((id) => t.events.find((e) => e.id === id));
+          assert.ok(triggers.some((e) => e && e.lane !== 'ioc' && e.timeMs <= tag.timeMs), `${victim.ip}: ${tag.summary} links to its trigger`);
+        }
         // The exploit is tied to its connection.
         const exploit = t.events.find((e) => e.recordType === 400 && e.indicatorKind && e.time.startsWith(victim.first_indicator.time.slice(0, 19)));
         assert.ok(exploit?.links.some((id) => t.events.find((e) => e.id === id)?.recordType === 71), 'exploit linked to its connection');
