@@ -4,6 +4,7 @@ import { analyzeDumps } from '../analysis';
 import type { HostSummary, RecordRef, Verdict } from '../common/timeline';
 import { Command } from './commands';
 import type { ConnectionManager } from './connections';
+import { displayText } from './format';
 import { createLogger } from './logger';
 import { configuredDumpFolder } from './settings';
 
@@ -68,8 +69,8 @@ export class HostCommands {
     const picked = await vscode.window.showQuickPick(
       hosts.map((h) => ({
         label: `$(${VERDICT_ICON[h.verdict]}) ${h.ip}`,
-        description: `${h.verdict} · score ${h.score}${h.netbiosNames[0] ? ` · ${h.netbiosNames[0]}` : ''}`,
-        detail: h.reasons[0] ?? `${h.eventCount} events`,
+        description: `${h.verdict} · score ${h.score}${h.netbiosNames[0] ? ` · ${displayText(h.netbiosNames[0])}` : ''}`,
+        detail: h.reasons[0] !== undefined ? displayText(h.reasons[0]) : `${h.eventCount} events`,
         ip: h.ip,
       })),
       { title: 'eStreamer: Open Host Timeline', placeHolder: 'Pick a host (compromised first)', matchOnDescription: true, matchOnDetail: true },

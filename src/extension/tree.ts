@@ -7,7 +7,7 @@ import type { ConnectionManager } from './connections';
 import { sortHosts, VERDICT_ICON } from './hosts';
 import type { ProfileSecrets } from './secrets';
 import { affectsSettings, readProfiles, Setting, type FmcProfile } from './settings';
-import { describeState, formatCount, formatDuration } from './format';
+import { describeState, displayText, formatCount, formatDuration } from './format';
 import { createLogger } from './logger';
 
 const log = createLogger('view');
@@ -225,7 +225,7 @@ export class EStreamerTree extends Disposable implements vscode.TreeDataProvider
         const item = new vscode.TreeItem(h.ip, vscode.TreeItemCollapsibleState.None);
         item.id = `host/${h.ip}`;
         item.contextValue = 'estreamer.host';
-        item.description = `score ${h.score}${h.netbiosNames[0] ? ` · ${h.netbiosNames[0]}` : ''} · ${h.eventCount} events`;
+        item.description = `score ${h.score}${h.netbiosNames[0] ? ` · ${displayText(h.netbiosNames[0])}` : ''} · ${h.eventCount} events`;
         item.iconPath = new vscode.ThemeIcon(VERDICT_ICON[h.verdict], verdictColor(h.verdict));
         const md = new vscode.MarkdownString(`**${h.ip}** — ${h.verdict}, score ${h.score}\n\n`);
         for (const reason of h.reasons.slice(0, 8)) md.appendMarkdown(`- ${escapeMarkdown(reason)}\n`);
