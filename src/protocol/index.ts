@@ -42,3 +42,5 @@ export type { RecordLayout } from './layouts';
 export { Kind } from './layout';
 export type { BlockLayout, FieldLayout } from './layout';
 export { Rng, randomFields, randomRecordInput } from './generate';
+export { encodeHostRequest, decodeHostRequest, HOST_REQUEST_MULTIPLE_HOSTS } from './host';
+export type { HostRequest } from './host';

@@ -4,6 +4,8 @@ import {
   MessageType,
   ProtocolError,
   decodeBundle,
+  decodeHostRequest,
+  encodeHostRequest,
   decodeError,
   decodeEventStreamRequest,
   decodeStreamingInformation,
@@ -215,5 +217,19 @@ describe('record type names and families', () => {
       2: 'packet', 9: 'impact', 400: 'intrusion', 110: 'extra-data', 112: 'correlation', 71: 'connection', 500: 'file',
       502: 'file-malware', 125: 'malware', 160: 'ioc', 161: 'metadata', 10: 'discovery', 94: 'user', 170: 'user', 123: 'metadata', 9999: 'unknown',
     });
+  });
+});
+
+describe('Host Request', () => {
+  it('writes and reads the 40-byte form (eNcore) and the 16-byte IPv4 form (SDK)', () => {
+    const wide = decodeOne(encodeHostRequest({ dataType: 7, flags: 3, startAddress: '10.0.0.1', endAddress: '2001:db8::ff' }));
+    assert.strictEqual(wide.type, MessageType.HostRequest);
+    assert.strictEqual(wide.body.length, 40);
+    assert.deepStrictEqual(decodeHostRequest(wide.body), { dataType: 7, flags: 3, startAddress: '10.0.0.1', endAddress: '2001:db8::ff' });
+    const narrow = decodeOne(encodeHostRequest({ dataType: 1, flags: 0, startAddress: '192.168.1.1', endAddress: '192.168.1.254' }, 4));
+    assert.strictEqual(toHex(narrow.body), '0000000100000000c0a80101c0a801fe');
+    assert.deepStrictEqual(decodeHostRequest(narrow.body), { dataType: 1, flags: 0, startAddress: '192.168.1.1', endAddress: '192.168.1.254' });
+    assert.throws(() => decodeHostRequest(new Uint8Array(12)), /expected 16 .* or 40/);
+    assert.throws(() => encodeHostRequest({ dataType: 1, flags: 0, startAddress: '::1', endAddress: '::2' }, 4), /not an IPv4 address/);
   });
 });
