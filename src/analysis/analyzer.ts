@@ -88,6 +88,7 @@ export class Analyzer {
     }
     const ev: StoredEvent = obs;
     ev.summary = flatten(ev.summary);
+    if (ev.indicator) ev.indicator.description = flatten(ev.indicator.description);
     ev.seq = this.events.length;
     ev.file = file;
     ev.line = ref.line;
@@ -232,7 +233,8 @@ export class Analyzer {
     const indicatorEvents = h.indicators.map((s) => this.events[s]).sort(byTime);
     // Stable sort: equal times keep arrival order.
     const indicators = indicatorEvents.map((e) => this.indicatorRef(e)).sort((a, b) => a.time.localeCompare(b.time));
-    h.firstIndicatorMs = indicatorEvents.length ? Math.min(...indicatorEvents.map(indicatorTimeMs)) : undefined;
+    // A loop, not Math.min(...): a beaconing host can carry more indicators than a call has arguments.
+    h.firstIndicatorMs = indicatorEvents.reduce<number | undefined>((min, e) => Math.min(min ?? Infinity, indicatorTimeMs(e)), undefined);
     const { verdict, score } = judge(indicatorEvents.map((e) => e.indicator as Indicator), h.contextCount);
     const first = indicators[0];
     const summary: HostSummary = {

@@ -185,11 +185,17 @@ export function connectionKeyOf(record: EStreamerRecord): string | undefined {
   return [device, instance ?? 0, second, counter ?? 0].join('/');
 }
 
+const LINE_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+
 /**
  * A string built with + or a template is a rope that keeps every piece alive; a million stored
  * summaries would carry their pieces too. A numeric conversion makes V8 flatten it in place.
+ * Summaries are one line: record text (signature messages, file names) may hold line breaks
+ * and terminal escapes, which become a space.
  */
 export function flatten(text: string): string {
+  LINE_BREAKING.lastIndex = 0;
+  if (LINE_BREAKING.test(text)) return text.replace(LINE_BREAKING, ' ');
   void Number(text);
   return text;
 }
