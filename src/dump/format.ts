@@ -170,26 +170,42 @@ function isBytes(v: unknown): v is Uint8Array {
   return v instanceof Uint8Array;
 }
 
-/** Flatten a field into `key=value` tokens: nested blocks as `a.b`, lists as `a[0]`. */
-function pushField(out: string[], key: string, v: FieldValue): void {
-  if (v === null || v === undefined) out.push(key + '=-');
-  else if (typeof v === 'string') out.push(key + '=' + formatString(v));
-  else if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') out.push(key + '=' + String(v));
-  else if (isBytes(v)) out.push(key + '=' + (v.length ? toHex(v) : '""'));
-  else if (Array.isArray(v)) {
-    if (v.length === 0) out.push(key + '=[]');
-    for (let i = 0; i < v.length; i++) pushField(out, `${key}[${i}]`, v[i]);
-  } else {
-    const before = out.length;
-    for (const k in v) pushField(out, key + '.' + safeKey(k), v[k]);
-    if (out.length === before) out.push(key + '={}');
+/** Append a field as ` key=value` tokens: nested blocks as `a.b`, lists as `a[0]`. */
+function appendField(line: string, key: string, v: FieldValue): string {
+  if (v === null || v === undefined) return line + ' ' + key + '=-';
+  if (typeof v === 'string') return line + ' ' + key + '=' + formatString(v);
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return line + ' ' + key + '=' + v;
+  if (isBytes(v)) return line + ' ' + key + '=' + (v.length ? toHex(v) : '""');
+  if (Array.isArray(v)) {
+    if (v.length === 0) return line + ' ' + key + '=[]';
+    for (let i = 0; i < v.length; i++) line = appendField(line, `${key}[${i}]`, v[i]);
+    return line;
   }
+  let any = false;
+  for (const k in v) {
+    line = appendField(line, key + '.' + safeKey(k), v[k]);
+    any = true;
+  }
+  return any ? line : line + ' ' + key + '={}';
 }
 
-/** The `key=value` tokens of a record's decoded fields, in the codec's layout order. */
+/** The `key=value` tokens of a record's decoded fields, in the codec's layout order (not the hot path). */
 export function formatFields(fields: Fields): string[] {
+  let line = '';
+  for (const k in fields) line = appendField(line, safeKey(k), fields[k]);
+  return line ? splitTokens(line.slice(1)) : [];
+}
+
+/** Split `k=v k=v …` into tokens; values are read as values, so a quoted one may hold spaces. */
+function splitTokens(text: string): string[] {
   const out: string[] = [];
-  for (const k in fields) pushField(out, safeKey(k), fields[k]);
+  let pos = 0;
+  while (pos < text.length) {
+    const eq = text.indexOf('=', pos);
+    const { end } = readValue(text, eq + 1);
+    out.push(text.slice(pos, end));
+    pos = end + 1;
+  }
   return out;
 }
 
@@ -282,23 +298,23 @@ export function formatLine(record: EStreamerRecord, opts: FormatOptions = {}): s
   const t = recordTime(record);
   const fallback = opts.fallbackSeconds ?? Date.now() / 1000;
   const time = t ? formatTime(t.sec, t.usec) : formatTime(fallback, (fallback % 1) * 1e6);
-  const parts = [time, String(record.recordType), record.family || 'unknown'];
+  let line = time + ' ' + record.recordType + ' ' + (record.family || 'unknown');
   if (record.status !== 'ok') {
-    parts.push('status=' + formatString(record.status));
-    if (record.reason !== undefined) parts.push('reason=' + formatString(record.reason));
-    if (record.errorOffset !== undefined) parts.push('errorOffset=' + record.errorOffset);
+    line += ' status=' + formatString(record.status);
+    if (record.reason !== undefined) line += ' reason=' + formatString(record.reason);
+    if (record.errorOffset !== undefined) line += ' errorOffset=' + record.errorOffset;
   }
   if (opts.names) {
     // A resolved name whose key is also a field (ingressZone: uuid vs name) gets a Name suffix,
     // so no key appears twice on a line.
-    for (const [k, v] of Object.entries(opts.names)) {
+    for (const k in opts.names) {
       const key = safeKey(k);
-      parts.push((key in record.fields ? key + 'Name' : key) + '=' + formatString(String(v)));
+      line += ' ' + (key in record.fields ? key + 'Name' : key) + '=' + formatString(String(opts.names[k]));
     }
   }
-  for (const k in record.fields) pushField(parts, safeKey(k), record.fields[k]);
-  if (!opts.omitRaw) parts.push('raw=' + Buffer.from(record.raw.buffer, record.raw.byteOffset, record.raw.byteLength).toString('base64'));
-  return parts.join(' ');
+  for (const k in record.fields) line = appendField(line, safeKey(k), record.fields[k]);
+  if (!opts.omitRaw) line += ' raw=' + Buffer.from(record.raw.buffer, record.raw.byteOffset, record.raw.byteLength).toString('base64');
+  return line;
 }
 
 /** Parse a record line (no trailing newline). Throws DumpFormatError saying what is wrong. */
