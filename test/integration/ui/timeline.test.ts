@@ -80,6 +80,29 @@ describe('extension UI: host timeline panel', function () {
     await vscode.screenshot('timeline-ui-open-record');
   });
 
+  it('"Show timeline for <host>" in the dump focuses the panel on that record', async () => {
+    const ip = compromised[0];
+    const lens = vscode.page
+      .locator('.codelens-decoration a', { hasText: new RegExp(`^Show timeline for ${ip.replace(/\./g, '\\.')}$`) })
+      .filter({ visible: true });
+    // Lenses come for the visible lines, a moment after the editor scrolled.
+    await lens.first().waitFor({ timeout: 30_000 });
+    // Lenses sit above their line: the last one may belong to the selected record itself, so take
+    // the second from the top (another record, above the revealed one).
+    const count = await lens.count();
+    assert.ok(count > 1, `CodeLenses for ${ip} are shown in the dump (${count})`);
+    const frame = vscode.webview();
+    const record = frame.locator('.details-meta dt', { hasText: /^Record$/ }).locator('xpath=following-sibling::dd[1]');
+    const before = await record.innerText();
+    await lens.nth(1).click();
+    await frame.locator('.details-meta dd', { hasText: /\.estreamer:\d+$/ }).filter({ hasNotText: before }).first().waitFor({ timeout: 20_000 });
+    const where = /^(.*\.estreamer):(\d+)$/.exec(await record.innerText());
+    assert.ok(where);
+    const text = fs.readFileSync(where[1], 'utf8').split('\n')[Number(where[2]) - 1];
+    assert.match(text, new RegExp(`(?<![\\d.])${ip.replace(/\./g, '\\.')}(?![\\d.])`), 'the focused record is about the host');
+    assert.equal(await frame.locator('.event-list .row.selected').count(), 1);
+  });
+
   it('a window reload restores the panel on the same host', async () => {
     const ip = compromised[0];
     await vscode.runCommand('Developer: Reload Window');
