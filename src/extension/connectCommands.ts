@@ -181,7 +181,7 @@ export class ConnectionCommands {
   async disconnect(name?: string): Promise<void> {
     const target = await this.pickConnection(name, 'disconnect', true);
     if (!target) {
-      void vscode.window.showInformationMessage('No FMC connection is active.');
+      if (this.manager.active.length === 0) void vscode.window.showInformationMessage('No FMC connection is active.');
       return;
     }
     await this.manager.disconnect(target);
@@ -189,8 +189,10 @@ export class ConnectionCommands {
   }
 
   async reconnect(name?: string): Promise<boolean> {
-    const target = (await this.pickConnection(name, 'reconnect', false)) ?? readProfiles()[0]?.name;
-    if (!target) return this.connect();
+    // Without a connection in this window yet, Reconnect is Connect (pick or create a profile).
+    if (!name && this.manager.connections.length === 0) return this.connect();
+    const target = await this.pickConnection(name, 'reconnect', false);
+    if (!target) return false;
     await this.manager.disconnect(target);
     return this.connect(target);
   }

@@ -86,18 +86,23 @@ export function askPkcs12Path(boxTitle: string): Promise<string | undefined> {
       resolve(value);
       box.dispose();
     };
+    // The file dialog may take over the quick input (the web workbench's dialog is one): while it
+    // is open, our box hiding is not a cancel.
+    let browsing = false;
     const pickFile = async () => {
+      browsing = true;
       const picked = await vscode.window.showOpenDialog({
         title: 'Choose the .pkcs12 client file',
         canSelectMany: false,
         openLabel: 'Use this client file',
         filters: { 'eStreamer client (PKCS#12)': ['pkcs12', 'p12', 'pfx'], 'All files': ['*'] },
       });
+      browsing = false;
+      if (settled) return;
+      box.show();
       if (picked?.[0]) {
         box.value = picked[0].fsPath;
         await accept();
-      } else {
-        box.show();
       }
     };
     const accept = async () => {
@@ -113,7 +118,7 @@ export function askPkcs12Path(boxTitle: string): Promise<string | undefined> {
     box.onDidChangeValue(() => (box.validationMessage = undefined));
     box.onDidTriggerButton(() => void pickFile());
     box.onDidAccept(() => void accept());
-    box.onDidHide(() => finish(undefined));
+    box.onDidHide(() => !browsing && finish(undefined));
     box.show();
   });
 }

@@ -87,7 +87,7 @@ describe('extension UI: connect to an FMC as a user would', function () {
   }
 
   /** Connect to FMC → New FMC connection… → host, port, file, password, families, start. */
-  async function createProfileAndConnect(password: string, port = fmc.port): Promise<void> {
+  async function createProfileAndConnect(password: string, port = fmc.port, options: { browse?: boolean } = {}): Promise<void> {
     await vscode.runCommand('eStreamer: Connect to FMC');
     // With saved profiles (the built-in simulator's) the first step is the profile picker.
     await vscode.pickRow(/New FMC connection/);
@@ -96,7 +96,17 @@ describe('extension UI: connect to an FMC as a user would', function () {
     await step('(2/5)');
     await vscode.answerQuickInput(String(port));
     await step('(3/5)');
-    await vscode.answerQuickInput(fmc.pkcs12);
+    if (options.browse) {
+      // Enter on the empty box opens the file dialog (in the web workbench VS Code's own, a quick input).
+      await vscode.answerQuickInput('');
+      await step('Choose the .pkcs12 client file');
+      await vscode.page.locator('.quick-input-widget input').fill(fmc.pkcs12);
+      // The dialog lists the folder's files as the path is typed; then its OK button takes the file.
+      await vscode.page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(fmc.pkcs12) }).first().waitFor({ timeout: 10_000 });
+      await vscode.page.getByRole('button', { name: 'Use this client file' }).click();
+    } else {
+      await vscode.answerQuickInput(fmc.pkcs12);
+    }
     await step('(4/5)');
     // The families pick starts with the usual families selected; Enter keeps them.
     await vscode.press('Enter');
@@ -228,7 +238,8 @@ describe('extension UI: connect to an FMC as a user would', function () {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as net.AddressInfo).port;
     try {
-      await createProfileAndConnect(fmc.sim.credentials.password, port);
+      // This time the client file comes from the file dialog rather than a typed path.
+      await createProfileAndConnect(fmc.sim.credentials.password, port, { browse: true });
       const progress = await vscode.waitForNotification(`connecting to 127.0.0.1:${port}`, 20_000);
       await vscode.waitForStatusBarItem(`127.0.0.1:${port}: connecting`);
       await progress.getByRole('button', { name: 'Cancel' }).click();
