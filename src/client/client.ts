@@ -6,19 +6,18 @@
  * Everything it does is visible as events: state changes, stored records, counters, log lines.
  * No `vscode` here: the CLI and the extension drive the same class.
  */
-import * as path from 'node:path';
 import { Emitter, type Event } from '../common/events';
 import { Disposable } from '../common/lifecycle';
 import type { RecordAddress, RecordSink } from '../dump/types';
 import { MetadataCache } from '../metadata';
-import { TIMESTAMP_NOW, TIMESTAMP_OLDEST, decodeRecord, eventsFor, flagsFor, isMetadataRecord, type EventFamilyName } from '../protocol';
+import { TIMESTAMP_NOW, TIMESTAMP_OLDEST, eventsFor, flagsFor, isMetadataRecord, type EventFamilyName } from '../protocol';
 import type { EStreamerRecord, RecordFamily } from '../protocol/types';
-import { readJsonFile, writeFileAtomic } from './atomicFile';
 import { Backoff, type BackoffOptions } from './backoff';
-import { BookmarkStore, ResumePoint, fmcStateDir, recordKey } from './bookmark';
+import { BookmarkStore, ResumePoint, fmcStateDir } from './bookmark';
 import type { ClientCredentials } from './credentials';
 import { ClientError } from './errors';
 import { StateDirLock } from './lock';
+import { MetadataState } from './metadataState';
 import { Session, type SessionRequest } from './session';
 import { connectTls, type ITransport } from './transport';
 
@@ -103,19 +102,6 @@ export interface ClientLogEntry {
 
 const DEFAULT_PORT = 8302;
 
-/**
- * `metadata.json` in the FMC's state folder. The metadata records themselves are kept (not the
- * cache's tables) so a restart can feed them to whatever cache the caller handed in, through its
- * public add(), and a newer decoder learns more from the same bytes.
- */
-interface MetadataStateJson {
-  version: 1;
-  fmc: string;
-  /** Every distinct metadata record received (base64 of its exact bytes). */
-  records: string[];
-  /** recordKey() of those already stored in the dumps of the current stream. */
-  storedKeys: string[];
-}
 
 export class EStreamerClient extends Disposable {
   /** "host:port", the FMC's identity for state and messages. */
@@ -151,17 +137,12 @@ export class EStreamerClient extends Disposable {
   private stopRequest: { reason: string; idle: boolean } | undefined;
   private wake: (() => void) | undefined;
   private firstConnectSecond: number | undefined;
-  private metadataDirty = false;
   private bookmarkSaving: Promise<void> | undefined;
   private bookmarkPending = false;
   /** Sink writes in progress (a slow disk is not an idle stream). */
   private storing = 0;
   private streamingSince: number | undefined;
-  /** Keys of metadata records already stored (persisted with the cache). */
-  private storedMetadata = new Set<string>();
-  /** recordKey → base64 bytes of each distinct metadata record, persisted for names after a restart. */
-  private readonly knownMetadata = new Map<string, string>();
-  private metadataSaving: Promise<void> = Promise.resolve();
+  private readonly metadataState: MetadataState;
   private newestArchive: number | undefined;
   private rateSamples: Array<{ at: number; records: number }> = [];
   private ticker: NodeJS.Timeout | undefined;
@@ -177,6 +158,7 @@ export class EStreamerClient extends Disposable {
     this.cache = metadata ?? new MetadataCache();
     this.backoff = new Backoff(options.backoff);
     this.fmcDir = options.stateDir ? fmcStateDir(options.stateDir, options.host, options.port ?? DEFAULT_PORT) : undefined;
+    this.metadataState = new MetadataState(this.fmc, this.cache, this.fmcDir, (m) => this.log('warn', m));
   }
 
   /** The id → name maps learnt from this FMC (the one passed in, or its own); refilled from the state folder on start. */
@@ -410,14 +392,12 @@ export class EStreamerClient extends Disposable {
         this.newestArchive = r.archiveTimestamp;
       }
       if (r.archiveTimestamp === undefined && isMetadataRecord(r.recordType)) {
-        this.cache.add(r);
-        const key = recordKey(r);
-        if (this.storedMetadata.has(key)) {
+        const key = this.metadataState.receive(r);
+        if (key === undefined) {
           this.stats.metadataRepeatsDropped++;
           continue;
         }
         newMetadata.push(key);
-        if (!this.knownMetadata.has(key)) this.knownMetadata.set(key, Buffer.from(r.raw).toString('base64'));
       } else if (this.resume.isStored(r)) {
         this.stats.duplicatesDropped++;
         continue;
@@ -435,10 +415,7 @@ export class EStreamerClient extends Disposable {
       this.stats.lastRecordAt = Date.now();
     }
     this.stats.stored += fresh.length;
-    if (newMetadata.length > 0) {
-      for (const key of newMetadata) this.storedMetadata.add(key);
-      this.metadataDirty = true;
-    }
+    this.metadataState.markStored(newMetadata);
     if (this.resume.advance(fresh)) {
       this.stats.bookmark = this.resume.archiveSecond;
       this.saveBookmarkBehind();
@@ -457,41 +434,7 @@ export class EStreamerClient extends Disposable {
     const resumed = (this.options.start ?? 'bookmark') === 'bookmark';
     if (resumed) this.resume = savedBookmark;
     this.stats.bookmark = this.resume.archiveSecond;
-    const json = await readJsonFile(this.metadataFile()!).catch((e: Error) => {
-      this.log('warn', `metadata cache ${this.metadataFile()} unreadable (${e.message}); names will be learnt again`);
-      return undefined;
-    });
-    const saved = json as Partial<MetadataStateJson> | undefined;
-    if (saved !== undefined) {
-      try {
-        if (saved.version !== 1 || saved.fmc !== this.fmc || !Array.isArray(saved.records)) throw new Error('not a metadata state file of this FMC');
-        for (const text of saved.records) {
-          const record = decodeRecord(Buffer.from(String(text), 'base64'));
-          this.cache.add(record);
-          this.knownMetadata.set(recordKey(record), String(text));
-        }
-        // Which metadata records are already in the dumps only holds for a resumed stream.
-        if (resumed && Array.isArray(saved.storedKeys)) this.storedMetadata = new Set(saved.storedKeys.map(String));
-      } catch (e) {
-        this.log('warn', `metadata cache ${this.metadataFile()} unusable (${(e as Error).message}); names will be learnt again`);
-      }
-    }
-  }
-
-  private metadataFile(): string | undefined {
-    return this.fmcDir ? path.join(this.fmcDir, 'metadata.json') : undefined;
-  }
-
-  private saveMetadata(): Promise<void> {
-    const file = this.metadataFile();
-    if (!file || !this.metadataDirty) return this.metadataSaving;
-    this.metadataDirty = false;
-    const state: MetadataStateJson = { version: 1, fmc: this.fmc, records: [...this.knownMetadata.values()], storedKeys: [...this.storedMetadata] };
-    const json = JSON.stringify(state);
-    this.metadataSaving = this.metadataSaving
-      .then(() => writeFileAtomic(file, json))
-      .catch((e: Error) => this.log('warn', `could not save the metadata cache: ${e.message}`));
-    return this.metadataSaving;
+    await this.metadataState.load(resumed);
   }
 
   /**
@@ -526,7 +469,7 @@ export class EStreamerClient extends Disposable {
     } catch (e) {
       this.log('error', `could not save the bookmark: ${(e as Error).message}`);
     }
-    await this.saveMetadata();
+    await this.metadataState.save();
   }
 
   // --- counters, idle, log ---------------------------------------------------------------------
@@ -545,7 +488,7 @@ export class EStreamerClient extends Disposable {
       this.countersEmitter.fire(this.counters);
       if (now - lastMetadataSave > 5000) {
         lastMetadataSave = now;
-        void this.saveMetadata();
+        void this.metadataState.save();
       }
       const idleMs = this.options.stopWhenIdleMs;
       // Idle = no record since the later of the last record and the current connection's start,

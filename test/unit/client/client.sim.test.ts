@@ -162,38 +162,40 @@ describe('client against the simulator (real TLS on loopback)', function () {
       assert.equal(sim.connections, 3);
       client.dispose();
     });
+  });
 
-    it('resumes from the saved bookmark after a restart: nothing lost, the boundary second de-duplicated', async () => {
-      const tmp = tempDir('estreamer-resume-');
-      try {
-        const sink = new CountingSink();
-        const stateDir = path.join(tmp.dir, 'state');
-        const first = clientFor(sim, port, sink, { stateDir });
-        // Stop in the middle of an archive second (the flood has 1000 records per second).
-        const sub = first.onRecords(() => {
-          if (sink.stored >= 1500) {
-            sub.dispose();
-            void first.stop('test stop');
-          }
-        });
-        first.start();
-        assert.equal((await first.whenStopped()).reason, 'test stop');
-        assert.ok(sink.stored < 3005);
-        first.dispose();
+  it('resumes from the saved bookmark after a restart: nothing lost, the boundary second de-duplicated', async () => {
+    const { sim, port } = await startSim({ scenario: 'flood', floodEvents: 3000 });
+    const tmp = tempDir('estreamer-resume-');
+    try {
+      const sink = new CountingSink();
+      const stateDir = path.join(tmp.dir, 'state');
+      const first = clientFor(sim, port, sink, { stateDir });
+      // Stop in the middle of an archive second (the flood has 1000 records per second).
+      const sub = first.onRecords(() => {
+        if (sink.stored >= 1500) {
+          sub.dispose();
+          void first.stop('test stop');
+        }
+      });
+      first.start();
+      assert.equal((await first.whenStopped()).reason, 'test stop');
+      assert.ok(sink.stored < 3005);
+      first.dispose();
 
-        const second = clientFor(sim, port, sink, { stateDir, start: 'bookmark' });
-        second.start();
-        await second.whenStopped();
-        assert.deepEqual(sink.byType, sim.truth!.records_by_type);
-        assert.equal(sink.repeats, 0, 'no record stored twice');
-        assert.ok(second.counters.duplicatesDropped > 0, 'the re-sent part of the boundary second was recognised');
-        assert.ok(second.counters.duplicatesDropped < 1000, 'only the boundary second is re-sent');
-        assert.equal(second.counters.metadataRepeatsDropped, 5, 'the 5 metadata records were already stored');
-        second.dispose();
-      } finally {
-        tmp.cleanup();
-      }
-    });
+      const second = clientFor(sim, port, sink, { stateDir, start: 'bookmark' });
+      second.start();
+      await second.whenStopped();
+      assert.deepEqual(sink.byType, sim.truth!.records_by_type);
+      assert.equal(sink.repeats, 0, 'no record stored twice');
+      assert.ok(second.counters.duplicatesDropped > 0, 'the re-sent part of the boundary second was recognised');
+      assert.ok(second.counters.duplicatesDropped < 1000, 'only the boundary second is re-sent');
+      assert.equal(second.counters.metadataRepeatsDropped, 5, 'the 5 metadata records were already stored');
+      second.dispose();
+    } finally {
+      await sim.stop();
+      tmp.cleanup();
+    }
   });
 
   describe('refusals stop with a message instead of retrying forever', () => {

@@ -71,7 +71,7 @@ export function clientFor(
       start: 'oldest',
       events: ALL_FAMILIES,
       backoff: { initialMs: 5, maxMs: 20 },
-      stopWhenIdleMs: 600,
+      stopWhenIdleMs: 1500,
       countersIntervalMs: 100,
       ...options,
     },
