@@ -14,6 +14,12 @@ import { observe, type Indicator, type IocTrigger, type Names, type Observation 
 
 export const DEFAULT_BEFORE_MS = 24 * 3600 * 1000;
 
+/** Indicators listed per host summary (all of them count for the verdict and the reasons). */
+const MAX_LISTED_INDICATORS = 200;
+
+/** Most events of one connection linked to each other. */
+const MAX_LINKS = 32;
+
 /** An indicator that on its own makes a host compromised. */
 const COMPROMISE_STRENGTH = 60;
 /** Several weaker indicators of different kinds that together make a host compromised. */
@@ -168,7 +174,9 @@ export class Analyzer {
     for (const e of inWindow) {
       if (e.connectionKey) {
         const ids = byConnection.get(e.connectionKey) ?? [];
-        ids.push(`e${e.seq}`);
+        // A connection has a handful of events; a key shared by thousands is broken data, and
+        // linking all of them to each other would be quadratic.
+        if (ids.length < MAX_LINKS) ids.push(`e${e.seq}`);
         byConnection.set(e.connectionKey, ids);
       }
       if (e.eventKey) byEventKey.set(e.eventKey, `e${e.seq}`);
@@ -206,7 +214,7 @@ export class Analyzer {
     const byId = new Map(events.map((e) => [e.id, e]));
     for (const e of events) for (const l of e.links) {
       const other = byId.get(l);
-      if (other && !other.links.includes(e.id)) other.links.push(e.id);
+      if (other && other.links.length < MAX_LINKS && !other.links.includes(e.id)) other.links.push(e.id);
     }
     return { host: summary, window: { from: isoMicro(from), to: isoMicro(to) }, events };
   }
@@ -246,7 +254,9 @@ export class Analyzer {
       verdict,
       score,
       reasons: reasonsFor(verdict, indicators, h.contextCount, h.events.length),
-      indicators,
+      // The reasons count them all; the list keeps the first ones (a beacon every minute for a
+      // month would otherwise put 40 000 entries in every tree refresh).
+      indicators: indicators.length > MAX_LISTED_INDICATORS ? indicators.slice(0, MAX_LISTED_INDICATORS) : indicators,
       laneCounts: { ...h.laneCounts },
       eventCount: h.events.length,
     };

@@ -244,6 +244,22 @@ describe('analysis: timelines', () => {
     assert.deepEqual(i.links, [ioc.id]);
   });
 
+  it('stays bounded on a beaconing host whose events all share one connection key', () => {
+    const cache = new MetadataCache();
+    for (const m of [meta.siList(7, SI_POLICY, 'CnC'), meta.siSide(2, 'Destination')]) cache.add(m);
+    const beacon = connection({ src: VICTIM, dst: ATTACKER, at: T0, siSide: 2, siList: 7 });
+    const names = cache.names(beacon);
+    const a = new Analyzer();
+    for (let i = 0; i < 5000; i++) a.add(beacon, names, { file: FILE, line: i + 1 });
+    const v = a.summaryOf(VICTIM);
+    assert.equal(v?.verdict, 'compromised');
+    assert.equal(v?.indicators.length, 200, 'the list is capped');
+    assert.match(v?.reasons[0] ?? '', /and 4999 more CnC connections/, 'the reasons count them all');
+    const t = a.timeline(VICTIM);
+    assert.equal(t?.events.length, 5000);
+    assert.ok(t?.events.every((e) => e.links.length <= 32), 'links per event are capped');
+  });
+
   it('is plain JSON and updates as records arrive', async () => {
     const a = new Analyzer();
     let changes = 0;
