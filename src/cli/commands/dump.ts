@@ -44,13 +44,31 @@ export async function run(argv: string[]): Promise<number> {
   const cwd = process.cwd();
   let out: string[] = [];
   let count = 0;
+  // `estreamer dump … | head` closes the pipe early: stop reading quietly, like other tools.
+  let pipeClosed = false;
+  const onStdoutError = (err: NodeJS.ErrnoException): void => {
+    if (err.code !== 'EPIPE') throw err;
+    pipeClosed = true;
+  };
+  process.stdout.on('error', onStdoutError);
   const flush = async (): Promise<void> => {
-    if (!out.length) return;
+    if (!out.length || pipeClosed) return;
     const text = out.join('');
     out = [];
-    if (!process.stdout.write(text)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+    if (!process.stdout.write(text)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          process.stdout.off('drain', done);
+          process.stdout.off('error', done);
+          resolve();
+        };
+        process.stdout.once('drain', done);
+        process.stdout.once('error', done);
+      });
+    }
   };
   for await (const entry of readDumps(args.positionals, { onIssue: (i) => issues.push(i) })) {
+    if (pipeClosed) break;
     if (!matchesFilter(entry, filter)) continue;
     count++;
     if (json) {
@@ -65,6 +83,8 @@ export async function run(argv: string[]): Promise<number> {
     if (out.length >= 1000) await flush();
   }
   await flush();
+  process.stdout.off('error', onStdoutError);
+  if (pipeClosed) return 0;
   for (const i of issues) process.stderr.write(`estreamer dump: ${i.message}\n`);
   if (count === 0) process.stderr.write('estreamer dump: no record matched.\n');
   return 0;
