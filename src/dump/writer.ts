@@ -118,6 +118,7 @@ export class DumpWriter implements RecordSink {
   private async writeNow(records: readonly EStreamerRecord[]): Promise<RecordAddress[]> {
     if (this.failure) throw this.failure;
     if (this.closed) throw new DumpWriteError('The dump writer is closed: reconnect to start a new dump.');
+    if (records.length === 0) return []; // no file with a header and nothing else
     const addresses: RecordAddress[] = [];
     let pending: string[] = [];
     let pendingBytes = 0;

@@ -58,6 +58,14 @@ describe('dump writer', () => {
     assert.equal(lineAt(first).slice(0, 27), '2026-12-03T10:00:00.000000Z', 'nothing timed yet: the time it was received');
   });
 
+  it('creates no file for an empty batch', async () => {
+    const dir = tmpDir();
+    const w = new DumpWriter({ dir, fmc: 'x:1' });
+    assert.deepEqual(await w.write([]), []);
+    await w.close();
+    assert.deepEqual(fs.readdirSync(dir), []);
+  });
+
   it('serialises concurrent writes in call order', async () => {
     const dir = tmpDir();
     const w = new DumpWriter({ dir, fmc: 'x:1' });
