@@ -72,7 +72,10 @@ function replayServer(sim: Simulator, events: number, bundleBytes: number): tls.
       let size = 8;
       if (!metadataSent) {
         metadataSent = true;
-        for (const m of metadata) (items.push(m), (size += 8 + m.length));
+        for (const m of metadata) {
+          items.push(m);
+          size += 8 + m.length;
+        }
       }
       while (sent < events && size < bundleBytes) {
         const round = Math.floor(sent / template.length);
