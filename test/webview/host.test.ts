@@ -180,14 +180,17 @@ describe('timeline host side (Node)', () => {
       session.dispose();
     });
 
-    it('turns handler failures into error replies', async () => {
+    it('turns handler failures into error replies, and reads only records of its timeline', async () => {
       const { session, posted } = setup();
       await session.handleMessage({ type: MessageType.Ready });
-      await session.handleMessage({ type: MessageType.GetRecordDetails, messageId: 3, ref: { file: '/x', line: 2 } });
+      const ref = generateTimeline({ count: 300, seed: 2 }).events[5].ref;
+      await session.handleMessage({ type: MessageType.GetRecordDetails, messageId: 3, ref });
+      await session.handleMessage({ type: MessageType.GetRecordDetails, messageId: 5, ref: { file: '/etc/passwd', line: 1 } });
       await session.handleMessage({ type: MessageType.QueryEvents, messageId: 4, query: defaultQuery(), offset: -5, count: 1 });
       const errors = posted.filter((m) => m.type === MessageType.Reply).map((m) => m.type === MessageType.Reply && [m.inReplyTo, m.error]);
       assert.deepEqual(errors[0], [3, 'no dump here']);
-      assert.match(String(errors[1] && errors[1][1]), /Bad page request/);
+      assert.deepEqual(errors[1], [5, "/etc/passwd:1 is not a record of 10.1.1.5's timeline."]);
+      assert.match(String(errors[2] && errors[2][1]), /Bad page request/);
       session.dispose();
     });
 

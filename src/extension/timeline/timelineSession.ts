@@ -93,7 +93,8 @@ export class TimelineSession extends Disposable {
         this.sendSnapshot(MessageType.Init);
         return;
       case MessageType.OpenRecord:
-        void this.host.openRecord(message.ref).catch(() => undefined);
+        // Only records of this timeline: the webview never names arbitrary files for the host to open.
+        if (this.model && this.model.indexOfRef(message.ref) >= 0) void this.host.openRecord(message.ref).catch(() => undefined);
         return;
     }
   }
@@ -106,6 +107,7 @@ export class TimelineSession extends Disposable {
       case MessageType.LocateEvent:
         return model.locate(message.query, message);
       case MessageType.GetRecordDetails:
+        if (model.indexOfRef(message.ref) < 0) throw new Error(`${message.ref.file}:${message.ref.line} is not a record of ${this.ip}'s timeline.`);
         return this.host.recordDetails(message.ref);
       case MessageType.ExportView: {
         const markdown = exportMarkdown(model, message.query);
