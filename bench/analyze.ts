@@ -3,7 +3,9 @@
  *
  *   npm run bench:analyze [-- --events N] [--dir DIR] [--keep] [--reuse]
  *
- * --dir keeps the dumps in DIR; --reuse reads the dumps already in DIR instead of writing them.
+ * --dir keeps the dumps in DIR; --reuse reads the dumps already in DIR instead of writing them;
+ * --baseline first reads the dumps once without analysing them, so the analysis' own CPU time
+ * can be told apart from the reader's on a busy machine.
  *
  * 1. Writes N events (default 1 000 000) as dumps: connections, intrusion, file, malware, IOC,
  *    discovery and user records for 5 000 internal and 500 external hosts, a few dozen of them
@@ -34,6 +36,7 @@ const EVENTS = Number(arg('events') ?? 1_000_000);
 const DIR = arg('dir') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'bench-analyze-'));
 const KEEP = process.argv.includes('--keep');
 const REUSE = process.argv.includes('--reuse');
+const BASELINE = process.argv.includes('--baseline');
 const LINES_PER_FILE = 250_000;
 const START = Date.UTC(2026, 11, 1, 0, 0, 0) / 1000;
 const SPAN = 3 * 24 * 3600;
@@ -232,6 +235,16 @@ async function main(): Promise<void> {
   const genMs = performance.now() - t0;
   const rssAfterGenerate = process.resourceUsage().maxRSS * 1024;
 
+  let readOnlyCpu: number | undefined;
+  if (BASELINE) {
+    const before = process.cpuUsage();
+    let n = 0;
+    for await (const entry of readDumps([DIR])) if (entry.line > 0) n++;
+    const used = process.cpuUsage(before);
+    readOnlyCpu = (used.user + used.system) / 1e6;
+    console.log(`  baseline: read ${n.toLocaleString('en')} records without analysis, CPU ${readOnlyCpu.toFixed(1)} s`);
+  }
+
   const analyzer = new Analyzer();
   let addMs = 0;
   const cpuBefore = process.cpuUsage();
@@ -270,6 +283,10 @@ async function main(): Promise<void> {
   // Wall times depend on what else runs; CPU time and load say how much of the machine we had.
   console.log(`  CPU time for read + analysis ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
   console.log('  (index time includes the garbage collection the reader\'s decoding leaves for it)');
+  if (readOnlyCpu !== undefined) {
+    const analysisCpu = (cpu.user + cpu.system) / 1e6 - readOnlyCpu;
+    console.log(`  analysis CPU (read + analysis minus read alone): ${analysisCpu.toFixed(1)} s, ${((analysisCpu * 1e6) / analyzer.recordsRead).toFixed(1)} µs per record`);
+  }
   if (!KEEP && !arg('dir')) fs.rmSync(DIR, { recursive: true, force: true });
 }
 
