@@ -154,10 +154,13 @@ export async function run(argv: string[]): Promise<number> {
     const check = truthCheck(result.analyzer, result.truth);
     w(`\nChecked against the simulator's ground truth (${path.relative(cwd, result.truthPath)}):\n${check.lines.join('\n')}\n`);
   }
-  w(`\nNext:\n`);
-  w(`  code ${shown}                                   open the dumps in VS Code (one record per line; hover for fields)\n`);
-  w(`  node dist/cli.js analyze ${shown} --limit 0     the full chronology of every flagged host\n`);
-  w(`  node dist/cli.js analyze ${shown} --json        the same analysis for tools (shape: docs/analysis.md)\n`);
+  const next: Array<[string, string]> = [
+    [`code ${shown}`, 'open the dumps in VS Code (one record per line; hover for fields)'],
+    [`node dist/cli.js analyze ${shown} --limit 0`, 'the full chronology of every flagged host'],
+    [`node dist/cli.js analyze ${shown} --json`, 'the same analysis for tools (shape: docs/analysis.md)'],
+  ];
+  const width = Math.max(...next.map(([c]) => c.length)) + 3;
+  w(`\nNext:\n${next.map(([c, what]) => `  ${c.padEnd(width)}${what}`).join('\n')}\n`);
   w(`  In VS Code: "eStreamer: Open Dump Folder" on it, then "eStreamer: Show Compromised Hosts" / "Open Host Timeline…".\n`);
   return 0;
 }
