@@ -145,14 +145,15 @@ export async function run(argv: string[]): Promise<number> {
   };
   const result = await runDemo({ out, seed, hosts: int('hosts', undefined, 1), compromised: int('compromised', undefined, 0), log: status });
   const cwd = process.cwd();
-  const shown = path.relative(cwd, result.dumpDir) || '.';
+  const relative = path.relative(cwd, result.dumpDir);
+  const shown = !relative ? '.' : relative.startsWith('..') ? result.dumpDir : relative;
   const w = (s: string): boolean => process.stdout.write(s);
   w(`\neStreamer demo — simulated FMC (scenario "compromise", seed ${seed}) on 127.0.0.1:${result.port}, streamed over TLS\n`);
   w(`${result.records} records in ${result.files.length} dump file${result.files.length === 1 ? '' : 's'} under ${shown}/ (${(result.elapsedMs / 1000).toFixed(1)} s)\n\n`);
   w(renderText(result.analyzer, { beforeMs: DEFAULT_BEFORE_MS, limit: 25, all: false, color, cwd }));
   if (result.truth) {
     const check = truthCheck(result.analyzer, result.truth);
-    w(`\nChecked against the simulator's ground truth (${path.relative(cwd, result.truthPath)}):\n${check.lines.join('\n')}\n`);
+    w(`\nChecked against the simulator's ground truth (${path.join(shown, '..', 'truth.json')}):\n${check.lines.join('\n')}\n`);
   }
   const next: Array<[string, string]> = [
     [`code ${shown}`, 'open the dumps in VS Code (one record per line; hover for fields)'],
