@@ -140,7 +140,7 @@ export function readStreamSettings(): StreamSettings {
   const c = config();
   const reconnectMinMs = bounded(c.get<number>(Setting.ReconnectMinSeconds), 1, 0.1, 600) * 1000;
   return {
-    rotateBytes: bounded(c.get<number>(Setting.RotateSizeMiB), 32, 1, 1024) * 1024 * 1024,
+    rotateBytes: bounded(c.get<number>(Setting.RotateSizeMiB), 16, 1, 20) * 1024 * 1024,
     stallTimeoutMs: bounded(c.get<number>(Setting.StallTimeoutSeconds), 120, 10, 3600) * 1000,
     reconnectMinMs,
     reconnectMaxMs: Math.max(reconnectMinMs, bounded(c.get<number>(Setting.ReconnectMaxSeconds), 300, 1, 3600) * 1000),
