@@ -16,8 +16,20 @@ function runScript(name) {
   return { name, ok: status === 0, detail: status === null ? `signal ${signal}` : `exit ${status}`, seconds };
 }
 
-const results = [];
+// Chromium and VS Code (code-server) for the browser and VS Code tiers; a no-op when present.
+const setupStarted = Date.now();
+console.log('\n### scripts/install-test-deps.sh');
+const setup = spawnSync('bash', ['scripts/install-test-deps.sh'], { stdio: 'inherit' });
+const results = [
+  {
+    name: 'install-test-deps',
+    ok: setup.status === 0,
+    detail: setup.status === null ? `signal ${setup.signal}` : `exit ${setup.status}`,
+    seconds: ((Date.now() - setupStarted) / 1000).toFixed(0),
+  },
+];
 for (const gate of gates) {
+  if (!results[0].ok) break;
   const result = runScript(gate);
   results.push(result);
   if (!result.ok) break;
@@ -26,6 +38,6 @@ if (results.every((r) => r.ok)) for (const tier of tiers) results.push(runScript
 
 console.log('\n### steps');
 for (const r of results) console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.detail}, ${r.seconds} s)`);
-const skipped = [...gates, ...tiers].filter((name) => !results.some((r) => r.name === name));
+const skipped = ['install-test-deps', ...gates, ...tiers].filter((name) => !results.some((r) => r.name === name));
 if (skipped.length) console.log(`not run: ${skipped.join(', ')}`);
 process.exit(results.every((r) => r.ok) && skipped.length === 0 ? 0 : 1);
