@@ -138,8 +138,79 @@ export class VSCodeWorkbench {
     if (options.password) {
       await this.page.locator(`${selectors.quickInput} input[type="password"]`).waitFor({ timeout: 10_000 });
     }
-    await input.fill(text);
+    await this.fillQuickInput(text);
     await this.page.keyboard.press('Enter');
+  }
+
+  /**
+   * Sets the open quick input's value and checks that it took. A quick input that is still being
+   * set up (VS Code's simple file dialog puts its starting folder in the box once it has listed
+   * it) can overwrite what was typed a moment earlier, so this waits for the box to settle first
+   * and types again when the value read back is not the one typed.
+   */
+  async fillQuickInput(text: string, attempts = 5): Promise<void> {
+    const input = this.page.locator(selectors.quickInputBox);
+    let seen = '';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      await this.waitForQuickInputValue(() => true);
+      await input.fill(text);
+      // Long enough for a pending reset of the box (an async listing) to land before we read back.
+      await this.page.waitForTimeout(300);
+      seen = await input.inputValue();
+      if (seen === text) return;
+    }
+    throw new Error(`the quick input kept "${seen}" instead of "${text}" after ${attempts} attempts`);
+  }
+
+  /**
+   * Waits until the open quick input's value satisfies `accept` and stays the same for two reads
+   * 250 ms apart; returns it.
+   */
+  async waitForQuickInputValue(accept: (value: string) => boolean, timeoutMs = 15_000): Promise<string> {
+    const input = this.page.locator(selectors.quickInputBox);
+    const deadline = Date.now() + timeoutMs;
+    let previous: string | undefined;
+    for (;;) {
+      const value = await input.inputValue({ timeout: Math.max(1, deadline - Date.now()) });
+      if (value === previous && accept(value)) return value;
+      if (Date.now() > deadline) throw new Error(`the quick input value did not settle on an expected value; last: "${value}"`);
+      previous = value;
+      await this.page.waitForTimeout(250);
+    }
+  }
+
+  /**
+   * Picks `filePath` in VS Code's own file dialog (the web workbench's simple file dialog, a quick
+   * input titled `title`) and takes it with the dialog's OK button `okLabel`. The dialog starts
+   * busy: it shows a folder and resets the box to that folder once listed, so the path is typed
+   * only after that, checked before OK, and typed again if the dialog stays open.
+   */
+  async chooseInFileDialog(title: string | RegExp, filePath: string, okLabel: string, attempts = 3): Promise<void> {
+    await this.waitForQuickInputTitle(title);
+    const dialogTitle = this.page.locator(`${selectors.quickInput} .quick-input-title`, { hasText: title });
+    const fileRow = this.page.locator(selectors.quickInputRow, { hasText: path.basename(filePath) }).first();
+    // Its own starting value: a folder path ending in the separator, with that folder listed.
+    await this.waitForQuickInputValue((value) => /[/\\]$/.test(value));
+    await this.page.locator(selectors.quickInputRow).first().waitFor({ state: 'visible', timeout: 15_000 });
+    for (let attempt = 1; ; attempt++) {
+      // A slow OK may close the dialog just after we gave up waiting: never type into the next box.
+      if (attempt > 1 && !(await dialogTitle.isVisible())) return;
+      await this.fillQuickInput(filePath);
+      // The dialog lists the file's folder as the path is typed.
+      await fileRow.waitFor({ state: 'visible', timeout: 10_000 });
+      const value = await this.waitForQuickInputValue(() => true);
+      if (value === filePath) {
+        await this.page.getByRole('button', { name: okLabel }).click();
+        const closed = await dialogTitle
+          .waitFor({ state: 'hidden', timeout: 10_000 })
+          .then(() => true)
+          .catch(() => false);
+        if (closed) return;
+      }
+      if (attempt >= attempts) {
+        throw new Error(`the file dialog "${String(title)}" did not take ${filePath} after ${attempts} attempts; its box shows "${await this.page.locator(selectors.quickInputBox).inputValue().catch(() => '?')}"`);
+      }
+    }
   }
 
   /** Waits until the open quick input shows this title (each step of a multi-step flow has its own). */

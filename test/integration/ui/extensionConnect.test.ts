@@ -99,11 +99,8 @@ describe('extension UI: connect to an FMC as a user would', function () {
     if (options.browse) {
       // Enter on the empty box opens the file dialog (in the web workbench VS Code's own, a quick input).
       await vscode.answerQuickInput('');
-      await step('Choose the .pkcs12 client file');
-      await vscode.page.locator('.quick-input-widget input').fill(fmc.pkcs12);
       // The dialog lists the folder's files as the path is typed; then its OK button takes the file.
-      await vscode.page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(fmc.pkcs12) }).first().waitFor({ timeout: 10_000 });
-      await vscode.page.getByRole('button', { name: 'Use this client file' }).click();
+      await vscode.chooseInFileDialog('Choose the .pkcs12 client file', fmc.pkcs12, 'Use this client file');
     } else {
       await vscode.answerQuickInput(fmc.pkcs12);
     }
