@@ -274,7 +274,8 @@ describe('client against the simulator (real TLS on loopback)', function () {
         assert.equal(client.state.kind, 'connecting');
         const t0 = Date.now();
         await client.stop();
-        assert.ok(Date.now() - t0 < 2000, `stop took ${Date.now() - t0} ms`);
+        // Far below the 20 s connect timeout, with room for a loaded machine.
+        assert.ok(Date.now() - t0 < 5000, `stop took ${Date.now() - t0} ms`);
         assert.deepEqual(states.map((s) => s.kind), ['connecting', 'stopped']);
         client.dispose();
       } finally {
