@@ -1,13 +1,14 @@
 /**
  * Record details for the panel's inspector: read one dump line, decode its raw= bytes with the
- * protocol codec, and list every decoded field with its byte offset where the layout pins it.
+ * protocol codec, and list every decoded field with the byte span the dump inspector finds for it.
  * Plain Node (fs + codec), no `vscode`.
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { decodeRecord, Kind, recordLayout, type FieldLayout } from '../../protocol';
-import type { EStreamerRecord, FieldValue } from '../../protocol/types';
+import { decodeRecord } from '../../protocol';
+import type { EStreamerRecord, FieldValue, Fields } from '../../protocol/types';
 import { parseLine } from '../../dump/format';
+import { fieldSpans, type FieldSpan } from '../../dump/inspect';
 import type { RecordRef } from '../../common/timeline';
 import type { DetailField, RecordDetails } from '../../common/webviewProtocol';
 
@@ -41,7 +42,7 @@ export async function readRecordDetails(ref: RecordRef): Promise<RecordDetails> 
     throw new Error(`Line ${ref.line} of ${ref.file} is not a record line: ${(e as Error).message}.`);
   }
   const record = decodeRecord(parsed.raw);
-  const fields = [...headerFields(record), ...decodedFields(record)];
+  const fields = decodedFields(record);
   for (const [key, value] of parsed.pairs) fields.push({ name: `dump: ${key}`, value });
   return {
     ref,
@@ -56,56 +57,52 @@ export async function readRecordDetails(ref: RecordRef): Promise<RecordDetails> 
   };
 }
 
-function headerFields(r: EStreamerRecord): DetailField[] {
-  const out: DetailField[] = [
-    { name: 'header.recordType', value: `${r.recordType} (${r.name})${r.domainId ? `, domain ${r.domainId}` : ''}`, offset: 0, length: 4 },
-    { name: 'header.recordLength', value: String(r.raw.length >= 8 ? new DataView(r.raw.buffer, r.raw.byteOffset, 8).getUint32(4) : '?'), offset: 4, length: 4 },
-  ];
-  if (r.archiveTimestamp !== undefined) {
-    out.push({ name: 'header.archiveTimestamp', value: `${r.archiveTimestamp} (${new Date(r.archiveTimestamp * 1000).toISOString()})`, offset: 8, length: 4 });
-    out.push({ name: 'header.reserved', value: '0', offset: 12, length: 4 });
+/** Display text for the header words, which read better with their meaning beside the number. */
+function headerValue(r: EStreamerRecord, span: FieldSpan): string {
+  if (span.name === 'recordHeader.typeWord') return `${r.recordType} (${r.name})${r.domainId ? `, domain ${r.domainId}` : ''}`;
+  if (span.name === 'recordHeader.archiveTimestamp' && typeof span.value === 'number') {
+    return `${span.value} (${new Date(span.value * 1000).toISOString()})`;
   }
-  return out;
+  return formatValue(span.value);
 }
 
 /**
- * Decoded fields, flattened to dotted names. Offsets come from walking the layout's leading
- * fixed-width fields: exact up to the first variable-width or conditional field, absent after it.
+ * Every field, flattened to dotted names. Offsets come from the dump inspector's fieldSpans (the
+ * hover's walk over the codec's layouts): each top-level field gets its exact span, a nested block
+ * or list one span for the whole, and its inner fields follow it without offsets. Fields the walk
+ * did not reach (a malformed record stops it) are still listed, just without offsets.
  */
 function decodedFields(r: EStreamerRecord): DetailField[] {
-  const offsets = fixedOffsets(r);
   const out: DetailField[] = [];
+  const listed = new Set<string>();
   const walk = (prefix: string, value: FieldValue): void => {
-    if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    if (isNested(value)) {
       if (Array.isArray(value)) value.forEach((v, i) => walk(`${prefix}[${i}]`, v));
       else for (const [k, v] of Object.entries(value)) walk(prefix ? `${prefix}.${k}` : k, v);
       return;
     }
-    const at = offsets.get(prefix);
-    out.push({ name: prefix, value: formatValue(value), offset: at?.[0], length: at?.[1] });
+    if (listed.has(prefix)) return;
+    listed.add(prefix);
+    out.push({ name: prefix, value: formatValue(value) });
   };
+  for (const span of fieldSpans(r.raw, r)) {
+    listed.add(span.name);
+    const nested = isNested(span.value);
+    const value = span.name.startsWith('recordHeader.') ? headerValue(r, span) : nested ? nestedSummary(span.value) : formatValue(span.value);
+    out.push({ name: span.name, value, offset: span.offset, length: span.length });
+    if (nested) walk(span.name, span.value);
+  }
   walk('', r.fields);
   return out;
 }
 
-function fixedOffsets(r: EStreamerRecord): Map<string, [number, number]> {
-  const map = new Map<string, [number, number]>();
-  const layout = recordLayout(r.recordType);
-  if (!layout || r.status !== 'ok' || layout.discoveryHeader) return map;
-  let p = r.archiveTimestamp !== undefined ? 16 : 8;
-  let fields: readonly FieldLayout[] | undefined = layout.fields;
-  if (layout.blocks) {
-    const block = layout.blocks.find((b) => b.type === r.blockType);
-    if (!block) return map;
-    p += 8; // block type + block length
-    fields = block.fields;
-  }
-  for (const f of fields ?? []) {
-    if (f.width <= 0 || f.when !== undefined || f.kind === Kind.block || f.kind === Kind.list) break;
-    map.set(f.name, [p, f.width]);
-    p += f.width;
-  }
-  return map;
+function isNested(v: FieldValue): v is FieldValue[] | Fields {
+  return v !== null && typeof v === 'object' && !(v instanceof Uint8Array);
+}
+
+function nestedSummary(v: FieldValue): string {
+  if (Array.isArray(v)) return `list of ${v.length}`;
+  return `block of ${Object.keys(v as Fields).length} fields`;
 }
 
 function formatValue(v: FieldValue): string {
