@@ -80,7 +80,7 @@ function decode(recordBytes: Uint8Array, interpreted: boolean): EStreamerRecord 
     record.errorOffset = 4;
     return record;
   }
-  const layout = RECORD_LAYOUTS.get(recordType);
+  const layout = recordLayouts.get(recordType);
   if (!layout) {
     record.status = 'unknown';
     record.reason = `no layout for record type ${recordType} (${record.name}); kept raw`;
@@ -119,6 +119,7 @@ const readBlockFast = readBlock;
 const blockHeader = readBlockHeader;
 const typeName = recordTypeName;
 const typeFamily = familyOf;
+const recordLayouts = RECORD_LAYOUTS;
 const flatReaders = new Map<RecordLayout, CompiledReader>();
 const discoveryHeaderReader = fieldReader(DISCOVERY_HEADER.fields);
 

@@ -2,6 +2,9 @@
 
 const HEX: string[] = [];
 for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
+/** Decimal text of each byte value: a table read beats a number-to-string conversion per octet. */
+const DEC: string[] = [];
+for (let i = 0; i < 256; i++) DEC.push(String(i));
 
 /** 16 bytes → IP text: IPv4-mapped (::ffff:a.b.c.d) as plain IPv4, the rest as RFC 5952 IPv6. */
 export function formatIp6(b: Uint8Array, at: number): string {
@@ -10,34 +13,39 @@ export function formatIp6(b: Uint8Array, at: number): string {
     b[at + 11] === 0xff &&
     (b[at] | b[at + 1] | b[at + 2] | b[at + 3] | b[at + 4] | b[at + 5] | b[at + 6] | b[at + 7] | b[at + 8] | b[at + 9]) === 0
   ) {
-    return `${b[at + 12]}.${b[at + 13]}.${b[at + 14]}.${b[at + 15]}`;
+    return DEC[b[at + 12]] + '.' + DEC[b[at + 13]] + '.' + DEC[b[at + 14]] + '.' + DEC[b[at + 15]];
   }
-  const words: number[] = new Array(8);
-  for (let i = 0; i < 8; i++) words[i] = (b[at + 2 * i] << 8) | b[at + 2 * i + 1];
-  // Longest run (≥ 2) of zero words becomes "::".
+  // Longest run (≥ 2) of zero words becomes "::" (the first such run on a tie).
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) {
+    if ((b[at + 2 * i] | b[at + 2 * i + 1]) !== 0) {
       i++;
       continue;
     }
     let j = i;
-    while (j < 8 && words[j] === 0) j++;
+    while (j < 8 && (b[at + 2 * j] | b[at + 2 * j + 1]) === 0) j++;
     if (j - i > bestLen) {
       bestStart = i;
       bestLen = j - i;
     }
     i = j;
   }
-  if (bestStart < 0) return words.map((w) => w.toString(16)).join(':');
-  const head = words.slice(0, bestStart).map((w) => w.toString(16)).join(':');
-  const tail = words.slice(bestStart + bestLen).map((w) => w.toString(16)).join(':');
-  return `${head}::${tail}`;
+  let s = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      s += '::';
+      i += bestLen - 1;
+      continue;
+    }
+    if (s !== '' && i !== bestStart + bestLen) s += ':';
+    s += ((b[at + 2 * i] << 8) | b[at + 2 * i + 1]).toString(16);
+  }
+  return s;
 }
 
 export function formatIp4(b: Uint8Array, at: number): string {
-  return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
+  return DEC[b[at]] + '.' + DEC[b[at + 1]] + '.' + DEC[b[at + 2]] + '.' + DEC[b[at + 3]];
 }
 
 function parseIp4Into(text: string, out: Uint8Array, at: number): boolean {
