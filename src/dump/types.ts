@@ -13,4 +13,11 @@ export interface RecordAddress {
 export interface RecordSink {
   write(records: readonly EStreamerRecord[]): Promise<RecordAddress[]>;
   close(): Promise<void>;
+  /**
+   * True when writes are stored in the order they were called and a failed write fails every
+   * later one. The client may then hand on the next batches (and acknowledge them) while earlier
+   * ones are still being made durable, within a bounded window; the bookmark still moves only
+   * over what write() reported stored. Without it, each write is awaited before the ack.
+   */
+  readonly ordered?: boolean;
 }

@@ -1,6 +1,10 @@
 /**
  * The .estreamer writer: the client's RecordSink. A batch is written, flushed and fsync'd before
  * write() resolves, so the caller may then move its bookmark; files rotate at a size.
+ *
+ * Group commit: batches that arrive while one is being written wait, and are then written
+ * together with one fsync. Writes are applied in call order and a failure fails every later
+ * write (`ordered`), so the client may hand on bundles while earlier ones are still syncing.
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -63,11 +67,22 @@ export function rotatedFileName(ms: number, seq: number): string {
   return `${stamp}-${String(seq).padStart(4, '0')}${FILE_EXTENSION}`;
 }
 
+interface WaitingBatch {
+  records: readonly EStreamerRecord[];
+  resolve(addresses: RecordAddress[]): void;
+  reject(error: unknown): void;
+}
+
+/** Text buffered before it is written out (the fsync still comes once, at the end of the group). */
+const WRITE_CHUNK_BYTES = 4 * 1024 * 1024;
+
 interface OpenFile {
   handle: fs.FileHandle;
   path: string;
   bytes: number;
   lines: number;
+  /** Bytes known to be on disk (fsync'd), or the header: where a failed group is cut back to. */
+  synced: number;
 }
 
 export class DumpWriter implements RecordSink {
@@ -75,7 +90,10 @@ export class DumpWriter implements RecordSink {
   private readonly now: () => number;
   private current: OpenFile | undefined;
   private seq = 0;
+  readonly ordered = true;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Batches handed to write() that the next group will take. */
+  private waiting: WaitingBatch[] = [];
   private failure: DumpWriteError | undefined;
   private closed = false;
   private readonly written: string[] = [];
@@ -98,9 +116,11 @@ export class DumpWriter implements RecordSink {
   }
 
   write(records: readonly EStreamerRecord[]): Promise<RecordAddress[]> {
-    const run = this.queue.then(() => this.writeNow(records));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return new Promise<RecordAddress[]>((resolve, reject) => {
+      this.waiting.push({ records, resolve, reject });
+      // The first batch waiting schedules a group; later ones join it until it starts.
+      if (this.waiting.length === 1) this.queue = this.queue.then(() => this.writeGroup());
+    });
   }
 
   close(): Promise<void> {
@@ -115,37 +135,65 @@ export class DumpWriter implements RecordSink {
     return run;
   }
 
-  private async writeNow(records: readonly EStreamerRecord[]): Promise<RecordAddress[]> {
+  /** Writes every waiting batch with one fsync per file; never rejects (each batch is told). */
+  private async writeGroup(): Promise<void> {
+    const group = this.waiting;
+    this.waiting = [];
+    const progress: { durable: number; addresses?: RecordAddress[][] } = { durable: 0 };
+    try {
+      const addresses = await this.writeNow(group.map((b) => b.records), progress);
+      group.forEach((b, i) => b.resolve(addresses[i]));
+    } catch (err) {
+      // Batches that reached a file synced before the failure are stored; the rest are not.
+      group.forEach((b, i) => (i < progress.durable ? b.resolve(progress.addresses![i]) : b.reject(err)));
+    }
+  }
+
+  private async writeNow(
+    batches: ReadonlyArray<readonly EStreamerRecord[]>,
+    progress: { durable: number; addresses?: RecordAddress[][] },
+  ): Promise<RecordAddress[][]> {
     if (this.failure) throw this.failure;
     if (this.closed) throw new DumpWriteError('The dump writer is closed: reconnect to start a new dump.');
-    if (records.length === 0) return []; // no file with a header and nothing else
-    const addresses: RecordAddress[] = [];
+    const result: RecordAddress[][] = batches.map(() => []);
+    progress.addresses = result;
+    if (batches.every((records) => records.length === 0)) return result; // no file with a header and nothing else
     let pending: string[] = [];
     let pendingBytes = 0;
     let pendingLines = 0;
     let f: OpenFile | undefined;
     try {
       f = this.current ?? (await this.openNext());
-      const untimed = this.timesForUntimed(records);
-      let index = 0;
-      for (const record of records) {
-        const line = this.lineFor(record, untimed[index++]) + '\n';
-        const lineBytes = Buffer.byteLength(line, 'utf8');
-        // Rotate only between records, and never leave a file with no record in it.
-        if (f.bytes + pendingBytes + lineBytes > this.maxFileBytes && f.lines + pendingLines > 1) {
-          await this.flush(f, pending);
-          pending = [];
-          pendingBytes = pendingLines = 0;
-          await f.handle.close();
-          f = await this.openNext();
+      for (let b = 0; b < batches.length; b++) {
+        const records = batches[b];
+        const addresses = result[b];
+        const untimed = this.timesForUntimed(records);
+        let index = 0;
+        for (const record of records) {
+          const line = this.lineFor(record, untimed[index++]) + '\n';
+          const lineBytes = Buffer.byteLength(line, 'utf8');
+          // Rotate only between records, and never leave a file with no record in it.
+          if (f.bytes + pendingBytes + lineBytes > this.maxFileBytes && f.lines + pendingLines > 1) {
+            await this.flush(f, pending);
+            progress.durable = b; // every earlier batch is now in synced files
+            pending = [];
+            pendingBytes = pendingLines = 0;
+            await f.handle.close();
+            f = await this.openNext();
+          } else if (pendingBytes >= WRITE_CHUNK_BYTES) {
+            // Bounded memory for a large group: write now, fsync once at the end.
+            await this.flush(f, pending, false);
+            pending = [];
+            pendingBytes = pendingLines = 0;
+          }
+          pending.push(line);
+          pendingBytes += lineBytes;
+          pendingLines++;
+          addresses.push({ file: f.path, line: f.lines + pendingLines });
         }
-        pending.push(line);
-        pendingBytes += lineBytes;
-        pendingLines++;
-        addresses.push({ file: f.path, line: f.lines + pendingLines });
       }
       await this.flush(f, pending);
-      return addresses;
+      return result;
     } catch (err) {
       throw this.fail(err);
     }
@@ -187,7 +235,6 @@ export class DumpWriter implements RecordSink {
   private async flush(f: OpenFile, lines: string[], sync = true): Promise<void> {
     if (lines.length === 0) return;
     const data = Buffer.from(lines.length === 1 ? lines[0] : lines.join(''), 'utf8');
-    const before = f.bytes;
     try {
       let off = 0;
       while (off < data.length) {
@@ -196,11 +243,13 @@ export class DumpWriter implements RecordSink {
       }
       if (sync) await f.handle.datasync();
     } catch (err) {
-      await f.handle.truncate(before).catch(() => undefined);
+      // Cut back to the last synced point: unsynced text of this group belongs to batches that fail.
+      await f.handle.truncate(f.synced).catch(() => undefined);
       throw err;
     }
     f.bytes += data.length;
     f.lines += lines.length;
+    if (sync) f.synced = f.bytes;
   }
 
   private async openNext(): Promise<OpenFile> {
@@ -232,11 +281,12 @@ export class DumpWriter implements RecordSink {
       start: this.options.start,
       created: new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     };
-    const f: OpenFile = { handle, path: target, bytes: 0, lines: 0 };
+    const f: OpenFile = { handle, path: target, bytes: 0, lines: 0, synced: 0 };
     this.current = f;
     this.written.push(target);
     // No fsync of its own: the header becomes durable with the first batch's fsync.
     await this.flush(f, [formatHeader(header) + '\n'], false);
+    f.synced = f.bytes;
     await syncFolder(folder);
     return f;
   }

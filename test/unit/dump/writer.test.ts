@@ -75,6 +75,27 @@ describe('dump writer', () => {
     results.forEach((r, i) => assert.equal(parseLine(lineAt(r[0])).pairs.find(([k]) => k === 'eventId')?.[1], String(i)));
   });
 
+  it('writes batches handed on without waiting as groups, in call order, across rotations', async () => {
+    const dir = tmpDir();
+    const w = new DumpWriter({ dir, fmc: 'x:1', maxFileBytes: 8192 });
+    assert.equal(w.ordered, true);
+    const batches = Array.from({ length: 40 }, (_, b) => Array.from({ length: 5 }, (_, k) => fakeRecord(b * 5 + k)));
+    const results = await Promise.all(batches.map((batch) => w.write(batch)));
+    await w.close();
+    assert.ok(w.files.length > 3, `rotated into ${w.files.length} files`);
+    let previous = { file: '', line: 0 };
+    results.forEach((addrs, b) =>
+      addrs.forEach((addr, k) => {
+        assert.equal(lineAt(addr), formatLine(batches[b][k]), `batch ${b} record ${k}`);
+        const order = w.files.indexOf(addr.file) - w.files.indexOf(previous.file) || addr.line - previous.line;
+        assert.ok(order > 0, 'addresses follow the call order');
+        previous = addr;
+      }),
+    );
+    const total = w.files.reduce((n, f) => n + fs.readFileSync(f, 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).length, 0);
+    assert.equal(total, 200);
+  });
+
   it('rotates at the size limit without losing or splitting a record, each file with its header', async () => {
     const dir = tmpDir();
     const max = 4096;
@@ -170,6 +191,27 @@ describe('dump writer', () => {
         assert.ok(text === '' || text.endsWith('\n'), `${f} ends with a whole line`);
       }
       await assert.rejects(w.write([fakeRecord(0)]), /is full/);
+      await w.close();
+    });
+
+    it('fills the disk with batches in flight: the stored ones form a prefix and are intact, the rest fail', async () => {
+      for (const f of fs.readdirSync(mnt)) fs.rmSync(path.join(mnt, f));
+      const w = new DumpWriter({ dir: mnt, fmc: '10.0.0.1:8302', maxFileBytes: 16 * 1024 });
+      const batches = Array.from({ length: 400 }, (_, b) => Array.from({ length: 4 }, (_, k) => fakeRecord(b * 4 + k)));
+      const outcomes = await Promise.all(batches.map((batch) => w.write(batch).then((addrs) => ({ addrs }), (error: unknown) => ({ error }))));
+      const firstFailed = outcomes.findIndex((o) => 'error' in o);
+      assert.ok(firstFailed > 5, `some batches were stored before the disk filled (${firstFailed})`);
+      outcomes.slice(firstFailed).forEach((o, i) => assert.ok('error' in o, `batch ${firstFailed + i} after a failed one is not stored`));
+      const failure = (outcomes[firstFailed] as { error: unknown }).error;
+      assert.ok(failure instanceof DumpWriteError && failure.code === 'ENOSPC', String(failure));
+      outcomes.slice(0, firstFailed).forEach((o, b) => {
+        const { addrs } = o as { addrs: RecordAddress[] };
+        addrs.forEach((addr, k) => assert.equal(lineAt(addr), formatLine(batches[b][k])));
+      });
+      for (const f of fs.readdirSync(mnt)) {
+        const text = fs.readFileSync(path.join(mnt, f), 'utf8');
+        assert.ok(text === '' || text.endsWith('\n'), `${f} ends with a whole line`);
+      }
       await w.close();
     });
   });
