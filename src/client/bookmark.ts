@@ -13,8 +13,15 @@ import { readJsonFile, writeFileAtomic } from './atomicFile';
 
 /** Identity of a record for de-duplication: record type, archive second and a hash of its bytes. */
 export function recordKey(record: Pick<EStreamerRecord, 'recordType' | 'archiveTimestamp' | 'raw'>): string {
-  const digest = crypto.createHash('sha1').update(record.raw).digest('base64url').slice(0, 22);
+  const digest = sha1(record.raw).slice(0, 22);
   return `${record.recordType}:${record.archiveTimestamp ?? '-'}:${digest}`;
+}
+
+// The one-shot crypto.hash (Node ≥ 20.12) is about twice as fast as createHash for one record,
+// and this runs for every record of the newest second; same digest either way.
+const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'base64url') => string }).hash;
+function sha1(bytes: Uint8Array): string {
+  return oneShot ? oneShot('sha1', bytes, 'base64url') : crypto.createHash('sha1').update(bytes).digest('base64url');
 }
 
 export interface BookmarkJson {
@@ -28,11 +35,25 @@ export interface BookmarkJson {
   updated: string;
 }
 
+/** Bytes of not-yet-hashed boundary records kept before they are hashed anyway. */
+const MAX_UNHASHED_BYTES = 4 * 1024 * 1024;
+
 export class ResumePoint {
   private second: number | undefined;
   private boundary = new Set<string>();
+  /**
+   * Records of the boundary second not hashed yet, copied into one buffer. Most seconds are
+   * overtaken by a newer one before anyone needs their keys (a save, a reconnect), so hashing
+   * them at once would be wasted on nearly every record of a fast stream.
+   */
+  private unhashed = new Uint8Array(0);
+  private unhashedFill = 0;
+  private readonly unhashedTypes: number[] = [];
+  private readonly unhashedEnds: number[] = [];
   /** What the current connection may re-send: the bookmark second and its keys when it was requested. */
   private resent: { second: number; keys: ReadonlySet<string> } | undefined;
+  /** beginConnection() was called, so `resent` is authoritative (undefined: nothing can be re-sent). */
+  private connected = false;
 
   constructor(saved?: { archiveSecond: number; boundaryKeys: readonly string[] }) {
     if (saved) {
@@ -47,6 +68,7 @@ export class ResumePoint {
   }
 
   get boundarySize(): number {
+    this.hashUnhashed();
     return this.boundary.size;
   }
 
@@ -56,19 +78,24 @@ export class ResumePoint {
    * so isStored() need not hash records of later seconds.
    */
   beginConnection(): void {
+    this.hashUnhashed();
+    this.connected = true;
     this.resent = this.second === undefined ? undefined : { second: this.second, keys: new Set(this.boundary) };
   }
 
   /** True for a re-sent record of the requested second that was stored before (a duplicate). */
   isStored(record: EStreamerRecord): boolean {
-    const resent = this.resent ?? (this.second === undefined ? undefined : { second: this.second, keys: this.boundary });
-    if (!resent || record.archiveTimestamp !== resent.second) return false;
-    return resent.keys.has(recordKey(record));
+    const t = record.archiveTimestamp;
+    if (this.resent) return t === this.resent.second && this.resent.keys.has(recordKey(record));
+    if (this.connected || this.second === undefined || t !== this.second) return false;
+    this.hashUnhashed();
+    return this.boundary.has(recordKey(record));
   }
 
   /**
-   * Move the bookmark over records the sink has durably stored. Returns true if it changed.
-   * Records without an archive timestamp (metadata) do not move it.
+   * Move the bookmark over records the sink has durably stored. Returns true if the second moved
+   * or records joined its boundary set. Records without an archive timestamp (metadata) do not
+   * move it.
    */
   advance(stored: readonly EStreamerRecord[]): boolean {
     let changed = false;
@@ -78,14 +105,13 @@ export class ResumePoint {
       if (this.second === undefined || t > this.second) {
         this.second = t;
         this.boundary = new Set();
-        changed = true;
+        this.unhashedFill = 0;
+        this.unhashedTypes.length = 0;
+        this.unhashedEnds.length = 0;
       }
       if (t === this.second) {
-        const key = recordKey(record);
-        if (!this.boundary.has(key)) {
-          this.boundary.add(key);
-          changed = true;
-        }
+        this.keepUnhashed(record);
+        changed = true;
       }
     }
     return changed;
@@ -93,7 +119,34 @@ export class ResumePoint {
 
   toJSON(fmc: string): BookmarkJson | undefined {
     if (this.second === undefined) return undefined;
+    this.hashUnhashed();
     return { version: 1, fmc, archiveSecond: this.second, boundaryKeys: [...this.boundary], updated: new Date().toISOString() };
+  }
+
+  private keepUnhashed(record: EStreamerRecord): void {
+    const raw = record.raw;
+    if (this.unhashedFill + raw.length > MAX_UNHASHED_BYTES) this.hashUnhashed();
+    if (this.unhashedFill + raw.length > this.unhashed.length) {
+      const grown = new Uint8Array(Math.max(64 * 1024, this.unhashed.length * 2, this.unhashedFill + raw.length));
+      grown.set(this.unhashed.subarray(0, this.unhashedFill));
+      this.unhashed = grown;
+    }
+    this.unhashed.set(raw, this.unhashedFill);
+    this.unhashedFill += raw.length;
+    this.unhashedTypes.push(record.recordType);
+    this.unhashedEnds.push(this.unhashedFill);
+  }
+
+  private hashUnhashed(): void {
+    let start = 0;
+    for (let i = 0; i < this.unhashedEnds.length; i++) {
+      const end = this.unhashedEnds[i];
+      this.boundary.add(recordKey({ recordType: this.unhashedTypes[i], archiveTimestamp: this.second, raw: this.unhashed.subarray(start, end) }));
+      start = end;
+    }
+    this.unhashedFill = 0;
+    this.unhashedTypes.length = 0;
+    this.unhashedEnds.length = 0;
   }
 }
 

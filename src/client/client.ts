@@ -48,6 +48,11 @@ export interface ClientOptions {
   maxRejections?: number;
   /** Stop cleanly once no record arrived for this long (scripts, CI). */
   stopWhenIdleMs?: number;
+  /**
+   * With an `ordered` sink: raw bytes of records handed on (and acknowledged) but not yet
+   * reported stored, before the client waits for the sink. Default 2 MiB.
+   */
+  maxUnstoredBytes?: number;
   /** How often onDidUpdateCounters fires. Default 1000 ms. */
   countersIntervalMs?: number;
   /** Replaces TLS (tests, other transports). */
@@ -101,6 +106,9 @@ export interface ClientLogEntry {
 }
 
 const DEFAULT_PORT = 8302;
+const DEFAULT_MAX_UNSTORED_BYTES = 2 * 1024 * 1024;
+/** Bookmark file writes while streaming (each is a write, fsync and rename); stops always write it. */
+const BOOKMARK_SAVE_INTERVAL_MS = 250;
 
 
 export class EStreamerClient extends Disposable {
@@ -138,9 +146,16 @@ export class EStreamerClient extends Disposable {
   private wake: (() => void) | undefined;
   private firstConnectSecond: number | undefined;
   private bookmarkSaving: Promise<void> | undefined;
-  private bookmarkPending = false;
+  private bookmarkDirty = false;
+  private bookmarkTimer: NodeJS.Timeout | undefined;
+  private lastBookmarkSave = 0;
   /** Sink writes in progress (a slow disk is not an idle stream). */
   private storing = 0;
+  /** Writes handed to an ordered sink and not yet settled, oldest first, with their raw bytes. */
+  private readonly unstored: Array<{ settled: Promise<void>; bytes: number }> = [];
+  private unstoredBytes = 0;
+  /** The sink failed: the stream stops with this, whatever the connection does. */
+  private storeError: ClientError | undefined;
   private streamingSince: number | undefined;
   private readonly metadataState: MetadataState;
   private newestArchive: number | undefined;
@@ -253,9 +268,11 @@ export class EStreamerClient extends Disposable {
           this.setState({ kind: 'streaming', since: this.streamingSince, transport: transport.description });
           const end = await session.done;
           this.session = undefined;
+          // The bookmark must cover every write handed on before the next request is built.
+          await this.settleStores();
           spoke = end.receivedMessages > 0;
           delivered = end.receivedRecords > 0;
-          error = end.error;
+          error = this.storeError ?? end.error;
         } catch (e) {
           error = e instanceof ClientError ? e : new ClientError('network', e instanceof Error ? e.message : String(e), e);
         }
@@ -284,6 +301,7 @@ export class EStreamerClient extends Disposable {
     } catch (e) {
       finalError = e instanceof ClientError ? e : new ClientError('config', e instanceof Error ? e.message : String(e), e);
     }
+    await this.settleStores();
     await this.saveState();
     this.stopTicker();
     this.lock?.release();
@@ -378,8 +396,14 @@ export class EStreamerClient extends Disposable {
     };
   }
 
-  /** Counts, de-duplicates, stores, then moves the bookmark; the session acks after this resolves. */
+  /**
+   * Counts, de-duplicates and hands the records to the sink; the session acks after this
+   * resolves. The bookmark moves when the sink reports them stored. A plain sink is awaited
+   * here; an ordered one only once more than maxUnstoredBytes are waiting to be stored, so the
+   * disk's fsync overlaps the network instead of stopping it once per bundle.
+   */
   private async deliver(records: EStreamerRecord[]): Promise<void> {
+    if (this.storeError) throw this.storeError;
     const fresh: EStreamerRecord[] = [];
     const newMetadata: string[] = [];
     for (const r of records) {
@@ -407,20 +431,58 @@ export class EStreamerClient extends Disposable {
     this.stats.lastRecordAt = Date.now();
     if (fresh.length === 0) return;
     this.storing++;
-    let addresses: RecordAddress[];
-    try {
-      addresses = await this.sink.write(fresh);
-    } finally {
+    const written = this.sink.write(fresh).then(
+      (addresses) => {
+        try {
+          this.stored(fresh, newMetadata, addresses);
+        } catch (e) {
+          // A listener's bug must not turn stored records into a failed write.
+          this.log('error', `a records listener failed: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      },
+      (e: unknown) => {
+        this.storeError ??= new ClientError('sink', `Storing records failed: ${e instanceof Error ? e.message : String(e)}`, e);
+        this.session?.fail(this.storeError);
+      },
+    );
+    const settled = written.finally(() => {
       this.storing--;
       this.stats.lastRecordAt = Date.now();
+    });
+    if (!this.sink.ordered) {
+      await settled;
+      if (this.storeError) throw this.storeError;
+      return;
     }
-    this.stats.stored += fresh.length;
+    let bytes = 0;
+    for (const r of fresh) bytes += r.raw.length;
+    const entry = { settled, bytes };
+    this.unstored.push(entry);
+    this.unstoredBytes += bytes;
+    void settled.then(() => {
+      this.unstoredBytes -= bytes;
+      if (this.unstored[0] === entry) this.unstored.shift();
+      else this.unstored.splice(this.unstored.indexOf(entry), 1);
+    });
+    const limit = this.options.maxUnstoredBytes ?? DEFAULT_MAX_UNSTORED_BYTES;
+    while (this.unstoredBytes > limit && this.unstored.length > 0) await this.unstored[0].settled;
+    if (this.storeError) throw this.storeError;
+  }
+
+  /** The sink stored these: count them, move the bookmark, tell listeners. */
+  private stored(records: EStreamerRecord[], newMetadata: string[], addresses: RecordAddress[]): void {
+    this.stats.stored += records.length;
     this.metadataState.markStored(newMetadata);
-    if (this.resume.advance(fresh)) {
+    if (this.resume.advance(records)) {
       this.stats.bookmark = this.resume.archiveSecond;
       this.saveBookmarkBehind();
     }
-    this.recordsEmitter.fire({ records: fresh, addresses });
+    this.recordsEmitter.fire({ records, addresses });
+  }
+
+  /** Waits until every write handed to the sink has been stored or has failed. */
+  private async settleStores(): Promise<void> {
+    while (this.unstored.length > 0) await this.unstored[this.unstored.length - 1].settled;
   }
 
   // --- state on disk -------------------------------------------------------------------------
@@ -438,32 +500,41 @@ export class EStreamerClient extends Disposable {
   }
 
   /**
-   * Writes the bookmark behind the stream, one write at a time, always the newest state. Not
-   * awaited before the ack: the records are already durable in the sink, and a bookmark on disk
-   * that lags (a crash during its write) can only make the FMC re-send, never skip, records.
+   * Writes the bookmark behind the stream, one write at a time, at most every
+   * BOOKMARK_SAVE_INTERVAL_MS, always the newest state. Not awaited before the ack: the records
+   * are already durable in the sink, and a bookmark on disk that lags (a crash before its write)
+   * can only make the FMC re-send, never skip, records. Reconnects use the bookmark in memory.
    */
   private saveBookmarkBehind(): void {
-    if (!this.bookmarkStore) return;
-    if (this.bookmarkSaving) {
-      this.bookmarkPending = true;
-      return;
-    }
+    this.bookmarkDirty = true;
+    if (!this.bookmarkStore || this.bookmarkSaving || this.bookmarkTimer) return;
+    const wait = Math.max(0, this.lastBookmarkSave + BOOKMARK_SAVE_INTERVAL_MS - Date.now());
+    this.bookmarkTimer = setTimeout(() => {
+      this.bookmarkTimer = undefined;
+      this.writeBookmark();
+    }, wait);
+    this.bookmarkTimer.unref?.();
+  }
+
+  private writeBookmark(): void {
     const store = this.bookmarkStore;
-    this.bookmarkSaving = (async () => {
-      do {
-        this.bookmarkPending = false;
-        try {
-          await store.save(this.resume);
-        } catch (e) {
-          this.log('error', `could not save the bookmark ${store.file}: ${(e as Error).message}`);
-        }
-      } while (this.bookmarkPending);
-      this.bookmarkSaving = undefined;
-    })();
+    if (!store || this.bookmarkSaving || !this.bookmarkDirty) return;
+    this.bookmarkDirty = false;
+    this.bookmarkSaving = store
+      .save(this.resume)
+      .catch((e: unknown) => this.log('error', `could not save the bookmark ${store.file}: ${(e as Error).message}`))
+      .finally(() => {
+        this.bookmarkSaving = undefined;
+        this.lastBookmarkSave = Date.now();
+        if (this.bookmarkDirty) this.saveBookmarkBehind();
+      });
   }
 
   private async saveState(): Promise<void> {
     await this.bookmarkSaving;
+    clearTimeout(this.bookmarkTimer);
+    this.bookmarkTimer = undefined;
+    this.bookmarkDirty = false;
     try {
       await this.bookmarkStore?.save(this.resume);
     } catch (e) {

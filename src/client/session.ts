@@ -121,6 +121,11 @@ export class Session {
     return this.done;
   }
 
+  /** Ends the session with an error found outside it (e.g. the sink failed after the ack). */
+  fail(error: ClientError): void {
+    this.finish(error);
+  }
+
   private finish(error: ClientError | undefined): void {
     if (this.ended) return;
     this.ended = true;

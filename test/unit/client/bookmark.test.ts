@@ -35,7 +35,8 @@ describe('client/bookmark', () => {
     // Older and newer seconds are never "stored" by this test (older ones are not re-sent).
     assert.equal(p.isStored(rec(103, 'b')), false);
     assert.equal(p.isStored(rec(undefined, 'meta')), false);
-    assert.equal(p.advance([rec(102, 'b')]), false, 'storing a known record again changes nothing');
+    p.advance([rec(102, 'b')]);
+    assert.equal(p.boundarySize, 2, 'storing a known record again adds no key');
     p.advance([rec(105, 'z')]);
     assert.equal(p.boundarySize, 1);
     assert.equal(p.isStored(rec(102, 'b')), false);
@@ -54,6 +55,22 @@ describe('client/bookmark', () => {
     p.beginConnection(); // a reconnect asks from 201
     assert.equal(p.isStored(rec(201, 'x')), true);
     assert.equal(p.isStored(rec(200, 'b')), false);
+  });
+
+  it('remembers every record of a busy boundary second, past the bytes it keeps unhashed', async () => {
+    const p = new ResumePoint();
+    const busy = Array.from({ length: 6000 }, (_, i) => rec(300, `${i}`.padEnd(1000, '.')));
+    p.advance([rec(299, 'older')]);
+    for (let i = 0; i < busy.length; i += 100) p.advance(busy.slice(i, i + 100));
+    assert.equal(p.boundarySize, 6000);
+    p.beginConnection();
+    assert.ok(busy.every((r) => p.isStored(r)));
+    assert.equal(p.isStored(rec(300, 'new')), false);
+    assert.equal(p.isStored(rec(299, 'older')), false, 'an overtaken second is forgotten');
+    const store = new BookmarkStore(dir, 'x:1');
+    await store.save(p);
+    const again = await store.load();
+    assert.deepEqual(again.toJSON('x:1')!.boundaryKeys.sort(), busy.map((r) => recordKey(r)).sort());
   });
 
   it('keys differ by type, second and bytes', () => {

@@ -72,6 +72,63 @@ describe('client against the simulator (real TLS on loopback)', function () {
     });
   });
 
+  describe('a long compromise scenario into dumps (acks run ahead of the fsync)', () => {
+    let sim: Simulator;
+    let port: number;
+    const seed = 20261205;
+    before(async () => {
+      const random = prng(seed);
+      const faults: Fault[] = [];
+      for (let connection = 1; connection <= 100; connection++) {
+        faults.push({ kind: 'drop-after-bytes', bytes: Math.floor(random() * 60_000), connections: [connection] });
+      }
+      ({ sim, port } = await startSim({ scenario: 'compromise', hosts: 100, seed: 7, faults }));
+    });
+    after(() => sim.stop());
+
+    it('100 disconnects with writes in flight: every record once in the dumps, the bookmark at the end', async () => {
+      const tmp = tempDir('estreamer-drops-dump-');
+      try {
+        const fmc = `127.0.0.1:${port}`;
+        const writer = new DumpWriter({ dir: dumpFolder(tmp.dir, fmc), fmc });
+        let inFlight = 0;
+        let mostInFlight = 0;
+        // A disk slower than the reconnect delay (5–20 ms): writes of a dropped connection are
+        // still in flight when the next one is set up, and the bookmark must wait for them.
+        let slowDisk: Promise<unknown> = Promise.resolve();
+        const sink = {
+          ordered: true,
+          write: async (records: Parameters<DumpWriter['write']>[0]) => {
+            mostInFlight = Math.max(mostInFlight, ++inFlight);
+            try {
+              const turn = slowDisk.then(() => new Promise((r) => setTimeout(r, 8)));
+              slowDisk = turn;
+              await turn;
+              return await writer.write(records);
+            } finally {
+              inFlight--;
+            }
+          },
+          close: () => writer.close(),
+        };
+        const client = clientFor(sim, port, sink, { stateDir: path.join(tmp.dir, 'state') });
+        client.start();
+        const final = await client.whenStopped();
+        await writer.close();
+        assert.equal(final.error, undefined, `seed ${seed}: ${final.reason}`);
+        assert.equal(sim.connections, 101);
+        assert.ok(mostInFlight > 1, 'bundles were acknowledged while earlier ones were still being written');
+        const dumps = readDumps(dumpFolder(tmp.dir, fmc));
+        assert.deepEqual(dumps.byType, sim.truth!.records_by_type, `seed ${seed}`);
+        assert.equal(dumps.distinct, dumps.lines, `seed ${seed}: no record twice`);
+        assert.equal(client.counters.bookmark, sim.truth!.end.unix);
+        client.dispose();
+      } finally {
+        tmp.cleanup();
+      }
+    });
+  });
+
   describe('the compromise scenario into dumps', () => {
     let sim: Simulator;
     let port: number;
