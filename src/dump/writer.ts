@@ -68,7 +68,9 @@ export function rotatedFileName(ms: number, seq: number): string {
 }
 
 interface WaitingBatch {
-  records: readonly EStreamerRecord[];
+  /** The batch's lines (with their newline) and each one's size in bytes. */
+  lines: string[];
+  lineBytes: number[];
   resolve(addresses: RecordAddress[]): void;
   reject(error: unknown): void;
 }
@@ -116,8 +118,19 @@ export class DumpWriter implements RecordSink {
   }
 
   write(records: readonly EStreamerRecord[]): Promise<RecordAddress[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    // Formatted now, in call order (names, times of untimed records), so the CPU work of the
+    // next batches overlaps the write and fsync of the group before them.
+    const lines: string[] = new Array(records.length);
+    const lineBytes: number[] = new Array(records.length);
+    const untimed = this.timesForUntimed(records);
+    for (let i = 0; i < records.length; i++) {
+      const line = this.lineFor(records[i], untimed[i]) + '\n';
+      lines[i] = line;
+      lineBytes[i] = Buffer.byteLength(line, 'utf8');
+    }
     return new Promise<RecordAddress[]>((resolve, reject) => {
-      this.waiting.push({ records, resolve, reject });
+      this.waiting.push({ lines, lineBytes, resolve, reject });
       // The first batch waiting schedules a group; later ones join it until it starts.
       if (this.waiting.length === 1) this.queue = this.queue.then(() => this.writeGroup());
     });
@@ -141,7 +154,7 @@ export class DumpWriter implements RecordSink {
     this.waiting = [];
     const progress: { durable: number; addresses?: RecordAddress[][] } = { durable: 0 };
     try {
-      const addresses = await this.writeNow(group.map((b) => b.records), progress);
+      const addresses = await this.writeNow(group, progress);
       group.forEach((b, i) => b.resolve(addresses[i]));
     } catch (err) {
       // Batches that reached a file synced before the failure are stored; the rest are not.
@@ -150,14 +163,14 @@ export class DumpWriter implements RecordSink {
   }
 
   private async writeNow(
-    batches: ReadonlyArray<readonly EStreamerRecord[]>,
+    batches: readonly WaitingBatch[],
     progress: { durable: number; addresses?: RecordAddress[][] },
   ): Promise<RecordAddress[][]> {
     if (this.failure) throw this.failure;
     if (this.closed) throw new DumpWriteError('The dump writer is closed: reconnect to start a new dump.');
     const result: RecordAddress[][] = batches.map(() => []);
     progress.addresses = result;
-    if (batches.every((records) => records.length === 0)) return result; // no file with a header and nothing else
+    if (batches.every((batch) => batch.lines.length === 0)) return result; // no file with a header and nothing else
     let pending: string[] = [];
     let pendingBytes = 0;
     let pendingLines = 0;
@@ -165,13 +178,11 @@ export class DumpWriter implements RecordSink {
     try {
       f = this.current ?? (await this.openNext());
       for (let b = 0; b < batches.length; b++) {
-        const records = batches[b];
+        const { lines, lineBytes: sizes } = batches[b];
         const addresses = result[b];
-        const untimed = this.timesForUntimed(records);
-        let index = 0;
-        for (const record of records) {
-          const line = this.lineFor(record, untimed[index++]) + '\n';
-          const lineBytes = Buffer.byteLength(line, 'utf8');
+        for (let i = 0; i < lines.length; i++) {
+          const line = lines[i];
+          const lineBytes = sizes[i];
           // Rotate only between records, and never leave a file with no record in it.
           if (f.bytes + pendingBytes + lineBytes > this.maxFileBytes && f.lines + pendingLines > 1) {
             await this.flush(f, pending);
