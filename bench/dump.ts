@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseCapture } from '../src/dump/capture';
-import { readDumps } from '../src/dump/reader';
+import { readDumpBatches, readDumps } from '../src/dump/reader';
 import { DumpWriter } from '../src/dump/writer';
 import { MetadataCache } from '../src/metadata';
 import { decodeRecord } from '../src/protocol';
@@ -39,17 +39,29 @@ async function main(): Promise<void> {
     const writeCpu = cpuSeconds(process.cpuUsage(c0));
     const bytes = writer.files.reduce((sum, f) => sum + fs.statSync(f).size, 0);
 
-    const c1 = process.cpuUsage();
-    const t1 = process.hrtime.bigint();
-    let read = 0;
-    let rawBytes = 0;
-    for await (const e of readDumps([dir])) {
-      read++;
-      rawBytes += e.record.raw.length;
-    }
-    const readS = Number(process.hrtime.bigint() - t1) / 1e9;
-    const readCpu = cpuSeconds(process.cpuUsage(c1));
-    if (read !== total) throw new Error(`read ${read} records, wrote ${total}`);
+    // The batched reader (what analysis and the CLI can use), then the per-record one on the same files.
+    const batched = await timeRead(async () => {
+      let read = 0;
+      let rawBytes = 0;
+      for await (const batch of readDumpBatches([dir])) {
+        for (const e of batch) {
+          read++;
+          rawBytes += e.record.raw.length;
+        }
+      }
+      return { read, rawBytes };
+    });
+    const single = await timeRead(async () => {
+      let read = 0;
+      let rawBytes = 0;
+      for await (const e of readDumps([dir])) {
+        read++;
+        rawBytes += e.record.raw.length;
+      }
+      return { read, rawBytes };
+    });
+    for (const r of [batched, single]) if (r.read !== total) throw new Error(`read ${r.read} records, wrote ${total}`);
+    const rawBytes = batched.rawBytes;
 
     const mib = bytes / 1048576;
     // Wall time suffers when the machine is shared; CPU time says what the work itself costs.
@@ -60,13 +72,21 @@ async function main(): Promise<void> {
       [
         `dump bench: ${total.toLocaleString('en-US')} records (${(rawBytes / 1048576).toFixed(1)} MiB raw), batches of ${batch}, ${writer.files.length} files, ${mib.toFixed(1)} MiB of text`,
         row('write', writeS, writeCpu) + '  (format + write + fdatasync per batch)',
-        row('read', readS, readCpu) + '  (split + base64 + decodeRecord + names)',
+        row('read', batched.s, batched.cpu) + '  (readDumpBatches: split + base64 + decodeRecord + names)',
+        row('read1', single.s, single.cpu) + '  (readDumps, one await per record)',
         `machine: a reference loop of 1e8 integer adds took ${referenceLoopMs().toFixed(0)} ms CPU (about 80 ms on an idle modern core)`,
       ].join('\n') + '\n',
     );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function timeRead(read: () => Promise<{ read: number; rawBytes: number }>): Promise<{ read: number; rawBytes: number; s: number; cpu: number }> {
+  const c = process.cpuUsage();
+  const t = process.hrtime.bigint();
+  const r = await read();
+  return { ...r, s: Number(process.hrtime.bigint() - t) / 1e9, cpu: cpuSeconds(process.cpuUsage(c)) };
 }
 
 /** How fast this machine is right now, so figures from a loaded machine can be read fairly. */

@@ -101,28 +101,105 @@ export async function readHeader(file: string): Promise<DumpHeader | undefined> 
 export async function* readDumps(paths: readonly string[], options: ReadDumpOptions = {}): AsyncGenerator<DumpEntry> {
   const perFmc = new Map<string, MetadataCache>();
   for (const { file, header } of await listDumpFilesWithHeaders(paths)) {
-    let metadata = options.metadata ?? perFmc.get(header?.fmc ?? '');
-    if (!metadata) perFmc.set(header?.fmc ?? '', (metadata = new MetadataCache()));
-    yield* readDumpFile(file, { ...options, metadata });
+    yield* readDumpFile(file, { ...options, metadata: cacheFor(header, options, perFmc) });
   }
+}
+
+/**
+ * readDumps, a batch of entries at a time (a few hundred consecutive records, in order): one await
+ * per batch instead of one per record, for callers that go through many records. Issues are told
+ * before the batch whose lines they concern.
+ */
+export async function* readDumpBatches(paths: readonly string[], options: ReadDumpOptions = {}): AsyncGenerator<DumpEntry[]> {
+  const perFmc = new Map<string, MetadataCache>();
+  for (const { file, header } of await listDumpFilesWithHeaders(paths)) {
+    yield* readDumpFileBatches(file, { ...options, metadata: cacheFor(header, options, perFmc) });
+  }
+}
+
+function cacheFor(header: DumpHeader | undefined, options: ReadDumpOptions, perFmc: Map<string, MetadataCache>): MetadataCache {
+  let metadata = options.metadata ?? perFmc.get(header?.fmc ?? '');
+  if (!metadata) perFmc.set(header?.fmc ?? '', (metadata = new MetadataCache()));
+  return metadata;
+}
+
+/** Stream the records of one file. */
+export async function* readDumpFile(file: string, options: ReadDumpOptions = {}): AsyncGenerator<DumpEntry> {
+  // Issues are held back to their place among the entries, as if each line were read on demand.
+  const held: Array<{ before: number; issue: DumpIssue }> = [];
+  const onIssue = options.onIssue;
+  let made = 0;
+  const batches = fileBatches(file, options, onIssue ? (issue) => held.push({ before: made, issue }) : undefined, (n) => (made = n));
+  for await (const batch of batches) {
+    let h = 0;
+    for (let i = 0; i < batch.length; i++) {
+      while (h < held.length && held[h].before <= i) onIssue!(held[h++].issue);
+      yield batch[i];
+    }
+    while (h < held.length) onIssue!(held[h++].issue);
+    held.length = 0;
+  }
+  for (const { issue } of held) onIssue!(issue);
+}
+
+/** readDumpFile, a batch of entries at a time (see readDumpBatches). */
+export function readDumpFileBatches(file: string, options: ReadDumpOptions = {}): AsyncGenerator<DumpEntry[]> {
+  return fileBatches(file, options, options.onIssue, undefined);
 }
 
 const SPACE = 0x20;
 const NEWLINE = 0x0a;
 const HASH = 0x23;
 const RAW_MARKER = Buffer.from(' raw=');
+/**
+ * Entries per batch: enough that the await per batch costs nothing, few enough that a batch dies
+ * young (a chunk's worth of entries outlives a scavenge and costs a full garbage collection).
+ */
+const BATCH_ENTRIES = 256;
+/** Base64 is decoded into shared slabs of this size, as Buffer.from does into its 8 KiB pool; bigger records get their own. */
+const SLAB_BYTES = 16 * 1024;
 
-/** Stream the records of one file. */
-export async function* readDumpFile(file: string, options: ReadDumpOptions = {}): AsyncGenerator<DumpEntry> {
+/**
+ * Buffer's own latin1/base64 primitives: Buffer.from(text, 'base64') and toString('latin1') end
+ * in these after argument checks that cost more than the work for a few hundred bytes.
+ */
+interface BufferPrimitives {
+  latin1Slice(start: number, end: number): string;
+  base64Write(text: string, offset: number, length: number): number;
+}
+const primitives = Buffer.prototype as unknown as Partial<BufferPrimitives>;
+const HAS_PRIMITIVES = typeof primitives.latin1Slice === 'function' && typeof primitives.base64Write === 'function';
+
+function latin1(buf: Buffer, start: number, end: number): string {
+  return HAS_PRIMITIVES ? (buf as unknown as BufferPrimitives).latin1Slice(start, end) : buf.toString('latin1', start, end);
+}
+
+/**
+ * The records of one file, a chunk at a time. `report` is told about issues as lines are read;
+ * `progress` (readDumpFile's) is told how many entries of the current batch were made so far.
+ */
+async function* fileBatches(
+  file: string,
+  options: ReadDumpOptions,
+  onIssue: ((issue: DumpIssue) => void) | undefined,
+  progress: ((made: number) => void) | undefined,
+): AsyncGenerator<DumpEntry[]> {
   const abs = path.resolve(file);
   const metadata = options.metadata ?? new MetadataCache();
-  const report = (kind: DumpIssueKind, line: number, message: string): void =>
-    options.onIssue?.({ kind, file: abs, line, message });
+  const report = (kind: DumpIssueKind, line: number, message: string): void => {
+    if (!onIssue) return;
+    progress?.(batch.length);
+    onIssue({ kind, file: abs, line, message });
+  };
   const times = new TimeCache();
   let lineNo = 0;
   const chunkBytes = Math.max(64 * 1024, options.chunkBytes ?? 4 * 1024 * 1024);
+  let batch: DumpEntry[] = [];
+  let slab = Buffer.allocUnsafe(0);
+  let slabUsed = 0;
 
   let handle: fs.FileHandle;
+  let reading: Promise<{ bytesRead: number }> | undefined;
   try {
     handle = await fs.open(abs, 'r');
   } catch (err) {
@@ -132,12 +209,20 @@ export async function* readDumpFile(file: string, options: ReadDumpOptions = {})
   try {
     let carry: Buffer = Buffer.alloc(0);
     let position = 0;
+    // Two chunk buffers for the whole file, reused: the next chunk is read (on libuv's thread)
+    // while this one is decoded. Nothing made from a line points into them (raw bytes are decoded
+    // into their own memory, texts are strings), and fresh 4 MiB each time costs page faults.
+    let chunk = Buffer.allocUnsafe(chunkBytes);
+    let spare = Buffer.allocUnsafe(chunkBytes);
+    reading = handle.read(chunk, 0, chunkBytes, 0);
     for (;;) {
-      const chunk = Buffer.allocUnsafe(chunkBytes);
-      const { bytesRead } = await handle.read(chunk, 0, chunkBytes, position);
+      const { bytesRead } = await reading;
+      reading = undefined;
       if (bytesRead === 0) break;
       position += bytesRead;
       const buf = chunk.subarray(0, bytesRead);
+      [chunk, spare] = [spare, chunk];
+      reading = handle.read(chunk, 0, chunkBytes, position);
       let start = 0;
       if (carry.length) {
         // Only the line that spans two chunks is copied together, not the whole chunk.
@@ -148,19 +233,26 @@ export async function* readDumpFile(file: string, options: ReadDumpOptions = {})
         }
         const joined = Buffer.concat([carry, buf.subarray(0, nl)]);
         lineNo++;
-        const entry = lineToEntry(joined, 0, joined.length > 0 && joined[joined.length - 1] === 0x0d ? joined.length - 1 : joined.length);
-        if (entry) yield entry;
+        lineToEntry(joined, 0, joined.length > 0 && joined[joined.length - 1] === 0x0d ? joined.length - 1 : joined.length);
         start = nl + 1;
       }
       for (let nl = buf.indexOf(NEWLINE, start); nl >= 0; nl = buf.indexOf(NEWLINE, start)) {
         lineNo++;
-        const end = nl > start && buf[nl - 1] === 0x0d ? nl - 1 : nl;
-        const entry = lineToEntry(buf, start, end);
+        lineToEntry(buf, start, nl > start && buf[nl - 1] === 0x0d ? nl - 1 : nl);
         start = nl + 1;
-        if (entry) yield entry;
+        if (batch.length >= BATCH_ENTRIES) {
+          const full = batch;
+          batch = [];
+          yield full;
+        }
       }
       // Copy the unfinished line: a slice would pin the whole chunk.
       carry = Buffer.from(buf.subarray(start));
+    }
+    if (batch.length) {
+      const full = batch;
+      batch = [];
+      yield full;
     }
     if (carry.length > 0) {
       report(
@@ -170,11 +262,37 @@ export async function* readDumpFile(file: string, options: ReadDumpOptions = {})
       );
     }
   } finally {
+    // Stopped early (the caller broke off, or an error): let the read ahead finish before closing.
+    if (reading) await reading.catch(() => undefined);
     await handle.close();
   }
 
-  function lineToEntry(buf: Buffer, start: number, end: number): DumpEntry | undefined {
-    if (end <= start) return undefined;
+  /** The record bytes of a raw= value (Buffer's lenient base64, as Buffer.from decodes it). */
+  function rawBytes(buf: Buffer, start: number, end: number): Buffer {
+    if (!HAS_PRIMITIVES) return Buffer.from(buf.toString('latin1', start, end), 'base64');
+    const text = (buf as unknown as BufferPrimitives).latin1Slice(start, end);
+    // The size Buffer.from gives the decoder: trailing '=' padding not counted.
+    let chars = end - start;
+    if (chars > 0 && buf[start + chars - 1] === 0x3d) chars--;
+    if (chars > 1 && buf[start + chars - 1] === 0x3d) chars--;
+    const most = (chars * 3) >>> 2;
+    if (most > SLAB_BYTES >>> 2) {
+      const own = Buffer.allocUnsafe(most);
+      return own.subarray(0, (own as unknown as BufferPrimitives).base64Write(text, 0, most));
+    }
+    if (slabUsed + most > slab.length) {
+      slab = Buffer.allocUnsafe(SLAB_BYTES);
+      slabUsed = 0;
+    }
+    const at = slabUsed;
+    const n = (slab as unknown as BufferPrimitives).base64Write(text, at, most);
+    // Keep the next record 8-byte aligned, as Buffer's pool does.
+    slabUsed = (at + n + 7) & ~7;
+    return slab.subarray(at, at + n);
+  }
+
+  function lineToEntry(buf: Buffer, start: number, end: number): void {
+    if (end <= start) return;
     if (buf[start] === HASH) {
       if (lineNo === 1) {
         let header: DumpHeader | undefined;
@@ -188,29 +306,49 @@ export async function* readDumpFile(file: string, options: ReadDumpOptions = {})
           report('newer-version', 1, `${abs} is dump format v${header.version}; this version reads v${FORMAT_VERSION}. Reading what it can; update the extension to read it fully.`);
         }
       }
-      return undefined; // header or comment
+      return; // header or comment
     }
     if (lineNo === 1) report('no-header', 1, `${abs} has no '#estreamer v1' header line; reading its records anyway.`);
-    const s1 = buf.indexOf(SPACE, start);
-    const s2 = s1 < 0 || s1 >= end ? -1 : buf.indexOf(SPACE, s1 + 1);
-    const rawAt = buf.lastIndexOf(RAW_MARKER, end - RAW_MARKER.length);
-    if (s2 < 0 || s2 >= end || rawAt < s2) {
+    // The time and type are short: a loop here is cheaper than two calls into indexOf.
+    let s1 = start;
+    while (s1 < end && buf[s1] !== SPACE) s1++;
+    let s2 = s1 + 1;
+    while (s2 < end && buf[s2] !== SPACE) s2++;
+    const rawAt = s2 < end ? buf.lastIndexOf(RAW_MARKER, end - RAW_MARKER.length) : -1;
+    if (s2 >= end || rawAt < s2) {
       report('bad-line', lineNo, `Line ${lineNo} of ${abs} is not a record line ("<time> <type> <family> … raw=<base64>"); skipped it.`);
-      return undefined;
+      return;
     }
-    const raw = Buffer.from(buf.toString('latin1', rawAt + RAW_MARKER.length, end), 'base64');
-    const record = decodeRecord(raw);
+    const record = decode(rawBytes(buf, rawAt + RAW_MARKER.length, end));
     const names = metadata.add(record) ? {} : metadata.names(record);
-    const time = buf.toString('latin1', start, s1);
-    return { record, names, time, timeMs: times.parse(time), file: abs, line: lineNo };
+    const time = latin1(buf, start, s1);
+    batch.push({ record, names, time, timeMs: times.parse(buf, start, s1, time), file: abs, line: lineNo });
   }
 }
 
-/** Date.parse per line is slow; records of one second share the parse. */
+// A local binding: an import used per line is a getter call under tsx's CommonJS transform.
+const decode = decodeRecord;
+
+const DIGIT0 = 0x30;
+
+/** The line times share their date and hour with the line before them: only those go through Date.UTC. */
 class TimeCache {
   private second = '';
   private secondMs = NaN;
-  parse(time: string): number {
+  private hourKey = -1;
+  private hourMs = NaN;
+
+  /** `time` is b[start, end) as text. */
+  parse(b: Buffer, start: number, end: number, time: string): number {
+    if (end - start === 27 && isWrittenTime(b, start)) {
+      const key = digits(b, start, 4) * 1000000 + digits(b, start + 5, 2) * 10000 + digits(b, start + 8, 2) * 100 + digits(b, start + 11, 2);
+      if (key !== this.hourKey) {
+        this.hourKey = key;
+        this.hourMs = parseTime(time.slice(0, 13) + ':00:00Z');
+      }
+      // Same arithmetic as parseTime (Date.UTC is linear in minutes and seconds), the same number.
+      return this.hourMs + digits(b, start + 14, 2) * 60000 + digits(b, start + 17, 2) * 1000 + digits(b, start + 20, 6) / 1000;
+    }
     const sec = time.slice(0, 19);
     if (sec !== this.second) {
       this.second = sec;
@@ -219,4 +357,22 @@ class TimeCache {
     if (time.length <= 21) return time.length === 20 ? this.secondMs : parseTime(time);
     return this.secondMs + Number(time.slice(20, time.length - 1)) / 10 ** (time.length - 24);
   }
+}
+
+/** The decimal number of n digit bytes at b[p]. */
+function digits(b: Buffer, p: number, n: number): number {
+  let v = 0;
+  for (let i = 0; i < n; i++) v = v * 10 + (b[p + i] - DIGIT0);
+  return v;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS.ffffffZ` at b[start]: the shape formatTime writes. */
+function isWrittenTime(b: Buffer, p: number): boolean {
+  if (b[p + 4] !== 0x2d || b[p + 7] !== 0x2d || b[p + 10] !== 0x54 || b[p + 13] !== 0x3a || b[p + 16] !== 0x3a || b[p + 19] !== 0x2e || b[p + 26] !== 0x5a) return false;
+  for (let i = 0; i < 26; i++) {
+    if (i === 4 || i === 7 || i === 10 || i === 13 || i === 16 || i === 19) continue;
+    const c = b[p + i];
+    if (c < DIGIT0 || c > DIGIT0 + 9) return false;
+  }
+  return true;
 }

@@ -113,8 +113,27 @@ const id = (field: string) => `(typeof ${F(field)} === 'number' && ${F(field)} !
 const idOrZero = (field: string) => `(typeof ${F(field)} === 'number' ? ${F(field)} : undefined)`;
 /** A non-zero uuid. */
 const uuid = (field: string) => `(typeof ${F(field)} === 'string' && ${F(field)} !== Z ? ${F(field)} : undefined)`;
-/** "a:b" when `when` (a key expression) is defined. */
-const pair = (when: string, a: string, b: string) => `(${when} !== undefined ? ${a} + ':' + ${b} : undefined)`;
+/**
+ * "a:b" when `when` (a key expression) is defined. Each pair rule remembers its last parts and
+ * key: the same string object comes back while the parts repeat (uuids come memoized from the
+ * codec), and Map.get then finds its hash cached instead of joining and hashing text again.
+ */
+let pairs = 0;
+const pair = (when: string, a: string, b: string) => `(${when} !== undefined ? P[${pairs++}].key(${a}, ${b}) : undefined)`;
+
+class PairKey {
+  private a: unknown = undefined;
+  private b: unknown = undefined;
+  private k = '';
+  key(a: FieldValue | undefined, b: FieldValue | undefined): string {
+    if (a !== this.a || b !== this.b || this.k === '') {
+      this.a = a;
+      this.b = b;
+      this.k = `${String(a)}:${String(b)}`;
+    }
+    return this.k;
+  }
+}
 const rule = (name: string, table: number, key: Rule['key'], value = 'name'): Rule => ({ name, table, key, value, slot: slotOf(table, value), fallback: false });
 
 function zonesAndInterfaces(ingressZone: string, egressZone: string, ingressInterface: string, egressInterface: string): Rule[] {
@@ -170,7 +189,7 @@ const RULES: Record<number, Rule[]> = {
     rule('networkAnalysisPolicy', 700, uuid('networkAnalysisPolicyRevision')),
   ],
   400: [
-    rule('message', 66, `${F('generatorId')} + ':' + ${F('ruleId')}`, 'message'),
+    rule('message', 66, `P[${pairs++}].key(${F('generatorId')}, ${F('ruleId')})`, 'message'),
     rule('classification', 67, id('classificationId')),
     rule('classificationDescription', 67, id('classificationId'), 'description'),
     rule('priority', 4, id('priorityId')),
@@ -229,6 +248,7 @@ const RULES: Record<number, Rule[]> = {
   94: [rule('realm', 300, id('realmId'))],
 };
 RULES[502] = RULES[500];
+const PAIRS = Array.from({ length: pairs }, () => new PairKey());
 for (const t of [92, 93, 95, 170, 171]) RULES[t] = RULES[94];
 
 /** Built-in names that never come over the wire, per record type: [name key, field, table]. */
@@ -263,7 +283,7 @@ function compileNamer(rules: readonly Rule[], builtIn: ReadonlyArray<[string, st
   });
   lines.push('return out;');
   const tables = builtIn.map(([, , table]) => table);
-  return new Function('Z', 'B', `return function names(f, device, S) {\n${lines.join('\n')}\n};`)(ZERO_UUID, tables) as Namer;
+  return new Function('Z', 'B', 'P', `return function names(f, device, S) {\n${lines.join('\n')}\n};`)(ZERO_UUID, tables, PAIRS) as Namer;
 }
 
 const NAMERS = new Map<number, Namer>();

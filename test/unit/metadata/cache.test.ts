@@ -135,6 +135,37 @@ describe('MetadataCache for intrusion, file, malware, IOC and correlation events
     meta(520, { countryCode: 528, country: 'netherlands' }),
   ].forEach((r) => assert.ok(cache.add(r), `metadata ${r.recordType}: ${r.reason}`));
 
+  it('resolves pair keys (device:policy, policy:rule, generator:rule) afresh as the parts change from event to event', () => {
+    const other = '99999999-2222-3333-4444-555555555555';
+    const local = new MetadataCache();
+    [
+      meta(123, { id: 7, name: 'fw-7' }),
+      meta(145, { uuid: policy, sensorId: 7, name: 'edge-ac' }),
+      meta(145, { uuid: other, sensorId: 8, name: 'core-ac' }),
+      meta(119, { uuid: policy, id: 5, name: 'block-bad' }),
+      meta(119, { uuid: policy, id: 6, name: 'allow-good' }),
+      meta(119, { uuid: other, id: 5, name: 'core-5' }),
+      meta(66, { generatorId: 1, ruleId: 100, ruleRevision: 1, renderedSignatureId: 100, message: 'one hundred' }),
+      meta(66, { generatorId: 1, ruleId: 101, ruleRevision: 1, renderedSignatureId: 101, message: 'one hundred one' }),
+    ].forEach((r) => assert.ok(local.add(r)));
+    const event = (deviceId: number, uuid: string, rule: number, sid: number) =>
+      decodeRecord(encodeRecord({ recordType: 400, archiveTimestamp: 1, fields: { deviceId, accessControlPolicyUuid: uuid, accessControlRuleId: rule, generatorId: 1, ruleId: sid, ruleRevision: 1 } }));
+    const expect = [
+      [event(7, policy, 5, 100), 'edge-ac', 'block-bad', 'one hundred'],
+      [event(7, policy, 6, 100), 'edge-ac', 'allow-good', 'one hundred'],
+      [event(7, policy, 6, 101), 'edge-ac', 'allow-good', 'one hundred one'],
+      [event(8, other, 5, 101), 'core-ac', 'core-5', 'one hundred one'],
+      [event(9, other, 5, 100), 'core-ac', 'core-5', 'one hundred'], // device 9 has no 145 entry: the "*:uuid" fallback
+      [event(7, policy, 5, 102), 'edge-ac', 'block-bad', undefined],
+    ] as const;
+    for (let round = 0; round < 3; round++) {
+      for (const [e, acPolicy, acRule, message] of expect) {
+        const n = local.names(e);
+        assert.deepStrictEqual([n.accessControlPolicy, n.accessControlRule, n.message], [acPolicy, acRule, message]);
+      }
+    }
+  });
+
   it('resolves an intrusion event (message, SID, classification, priority, policies, rule, user, IOC)', () => {
     const event = decodeRecord(encodeRecord({ recordType: 400, archiveTimestamp: 1, fields: {
       deviceId: 7, generatorId: 1, ruleId: 2001219, ruleRevision: 3, classificationId: 30, priorityId: 1, policyUuid: 'aaaaaaaa-0000-0000-0000-000000000001',
