@@ -47,8 +47,18 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
 const utf8 = new TextDecoder('utf-8');
 const utf8Encoder = new TextEncoder();
 
+/**
+ * Node's Buffer primitive for one-byte text, which accepts any Uint8Array: for ASCII it is the
+ * UTF-8 text, made in one native step. Absent outside Node (then the loops below serve).
+ */
+const latin1Slice = typeof Buffer === 'function' ? (Buffer.prototype as unknown as { latin1Slice?: (this: Uint8Array, start: number, end: number) => string }).latin1Slice : undefined;
+
 /** UTF-8 text of a byte range, with a fast path for ASCII (most eStreamer strings). */
 export function decodeText(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start >= 8 && end - start <= 4096 && latin1Slice !== undefined) {
+    for (let i = start; i < end; i++) if (bytes[i] >= 0x80) return utf8.decode(bytes.subarray(start, end));
+    return latin1Slice.call(bytes, start, end);
+  }
   if (end - start < 48) {
     let s = '';
     for (let i = start; i < end; i++) {

@@ -6,6 +6,32 @@ for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
 const DEC: string[] = [];
 for (let i = 0; i < 256; i++) DEC.push(String(i));
 
+/**
+ * Node's one-step text makers (they accept any Uint8Array). Hex, uuid, MAC and IPv6 text is
+ * written as ASCII into a scratch buffer and turned into a string by one native call: many
+ * one-character concatenations cost several times more. Absent outside Node: plain JS then.
+ */
+interface TextPrimitives {
+  latin1Slice(this: Uint8Array, start: number, end: number): string;
+  hexSlice(this: Uint8Array, start: number, end: number): string;
+}
+const native: Partial<TextPrimitives> = typeof Buffer === 'function' ? (Buffer.prototype as unknown as Partial<TextPrimitives>) : {};
+const latin1Slice = native.latin1Slice;
+const hexSlice = native.hexSlice;
+const scratch = new Uint8Array(64);
+const HEX_DIGIT = new Uint8Array(16);
+for (let i = 0; i < 16; i++) HEX_DIGIT[i] = i.toString(16).charCodeAt(0);
+const COLON = 0x3a;
+
+/** Writes word w as hex without leading zeros at scratch[q]; returns the new q. */
+function putWord(q: number, w: number): number {
+  if (w >= 0x1000) scratch[q++] = HEX_DIGIT[w >> 12];
+  if (w >= 0x100) scratch[q++] = HEX_DIGIT[(w >> 8) & 15];
+  if (w >= 0x10) scratch[q++] = HEX_DIGIT[(w >> 4) & 15];
+  scratch[q++] = HEX_DIGIT[w & 15];
+  return q;
+}
+
 /** 16 bytes → IP text: IPv4-mapped (::ffff:a.b.c.d) as plain IPv4, the rest as RFC 5952 IPv6. */
 export function formatIp6(b: Uint8Array, at: number): string {
   if (
@@ -30,6 +56,20 @@ export function formatIp6(b: Uint8Array, at: number): string {
       bestLen = j - i;
     }
     i = j;
+  }
+  if (latin1Slice !== undefined) {
+    let q = 0;
+    for (let i = 0; i < 8; i++) {
+      if (i === bestStart) {
+        scratch[q++] = COLON;
+        scratch[q++] = COLON;
+        i += bestLen - 1;
+        continue;
+      }
+      if (q !== 0 && i !== bestStart + bestLen) scratch[q++] = COLON;
+      q = putWord(q, (b[at + 2 * i] << 8) | b[at + 2 * i + 1]);
+    }
+    return latin1Slice.call(scratch, 0, q);
   }
   let s = '';
   for (let i = 0; i < 8; i++) {
@@ -113,6 +153,17 @@ export function writeIp6(text: string, out: Uint8Array, at: number): boolean {
 
 /** 16 raw bytes → 8-4-4-4-12 lowercase, in byte order. */
 export function formatUuid(b: Uint8Array, at: number): string {
+  if (latin1Slice !== undefined) {
+    let q = 0;
+    for (let i = 0; i < 16; i++) {
+      if (i === 4 || i === 6 || i === 8 || i === 10) scratch[q++] = 0x2d;
+      const v = b[at + i];
+      scratch[q] = HEX_DIGIT[v >> 4];
+      scratch[q + 1] = HEX_DIGIT[v & 15];
+      q += 2;
+    }
+    return latin1Slice.call(scratch, 0, 36);
+  }
   return (
     HEX[b[at]] + HEX[b[at + 1]] + HEX[b[at + 2]] + HEX[b[at + 3]] + '-' +
     HEX[b[at + 4]] + HEX[b[at + 5]] + '-' +
@@ -155,6 +206,15 @@ export function writeUuid(text: string, out: Uint8Array, at: number): boolean {
 }
 
 export function formatMac(b: Uint8Array, at: number): string {
+  if (latin1Slice !== undefined) {
+    for (let i = 0, q = 0; i < 6; i++, q += 3) {
+      const v = b[at + i];
+      scratch[q] = HEX_DIGIT[v >> 4];
+      scratch[q + 1] = HEX_DIGIT[v & 15];
+      scratch[q + 2] = COLON;
+    }
+    return latin1Slice.call(scratch, 0, 17);
+  }
   return `${HEX[b[at]]}:${HEX[b[at + 1]]}:${HEX[b[at + 2]]}:${HEX[b[at + 3]]}:${HEX[b[at + 4]]}:${HEX[b[at + 5]]}`;
 }
 
@@ -163,6 +223,7 @@ export function writeMac(text: string, out: Uint8Array, at: number): boolean {
 }
 
 export function formatHex(b: Uint8Array, at: number, length: number): string {
+  if (hexSlice !== undefined && length >= 4) return hexSlice.call(b, at, at + length);
   let s = '';
   for (let i = at; i < at + length; i++) s += HEX[b[i]];
   return s;
