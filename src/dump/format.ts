@@ -51,8 +51,6 @@ export class DumpFormatError extends Error {}
  * may treat them as line breaks (U+0085, U+2028, U+2029).
  */
 const INVISIBLE = /[\u0085\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]/;
-/** A value needs quotes unless it is printable ASCII without space, quote or backslash. */
-const BARE_VALUE = /^[!#-[\]-~]+$/;
 
 /** Quote and escape a string so it stays on one line and reads back exactly (any JS string). */
 export function quoteString(s: string): string {
@@ -88,9 +86,19 @@ function hex2(c: number): string {
   return (c < 16 ? '0' : '') + c.toString(16);
 }
 
-/** A string as a value token: bare when that is unambiguous, quoted otherwise. */
+/**
+ * A string as a value token: bare when that is unambiguous, quoted otherwise. A value needs quotes
+ * unless it is non-empty printable ASCII without space, quote or backslash (/^[!#-[\]-~]+$/,
+ * written as a loop: cheaper than the regular expression for the short texts of a record).
+ */
 export function formatString(s: string): string {
-  return BARE_VALUE.test(s) ? s : quoteString(s);
+  const n = s.length;
+  if (n === 0) return '""';
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e || c === 0x22 || c === 0x5c) return quoteString(s);
+  }
+  return s;
 }
 
 /**
@@ -166,33 +174,90 @@ function safeKey(k: string): string {
   return safe;
 }
 
+/**
+ * ` key=` per field key as written (a field name, or a dotted path into a nested block), so a
+ * line is not built from three pieces per field; and `parent.child` paths per parent. Bounded
+ * like SAFE_KEYS: the codec has a few hundred names.
+ */
+const PREFIXES = new Map<string, string>();
+const CHILD_KEYS = new Map<string, Map<string, string>>();
+
+/** ` key=` for a key that is already safe. */
+function prefixOf(key: string): string {
+  let prefix = PREFIXES.get(key);
+  if (prefix === undefined) {
+    prefix = ' ' + key + '=';
+    if (PREFIXES.size < 10000) PREFIXES.set(key, prefix);
+  }
+  return prefix;
+}
+
+/** ` key=` for a field name as the codec gives it (safeKey applied). */
+const TOP_PREFIXES = new Map<string, string>();
+function topPrefixOf(k: string): string {
+  let prefix = TOP_PREFIXES.get(k);
+  if (prefix === undefined) {
+    prefix = prefixOf(safeKey(k));
+    if (TOP_PREFIXES.size < 10000) TOP_PREFIXES.set(k, prefix);
+  }
+  return prefix;
+}
+
+function childKey(parent: string, k: string): string {
+  let children = CHILD_KEYS.get(parent);
+  if (children === undefined) {
+    children = new Map();
+    if (CHILD_KEYS.size < 1000) CHILD_KEYS.set(parent, children);
+  }
+  let key = children.get(k);
+  if (key === undefined) {
+    key = parent + '.' + safeKey(k);
+    if (children.size < 1000) children.set(k, key);
+  }
+  return key;
+}
+
 function isBytes(v: unknown): v is Uint8Array {
   return v instanceof Uint8Array;
 }
 
-/** Append a field as ` key=value` tokens: nested blocks as `a.b`, lists as `a[0]`. */
+/** The text after `key=` of a value that is not a list or nested block; undefined for those. */
+function scalarText(v: FieldValue): string | undefined {
+  if (v === null || v === undefined) return '-';
+  if (typeof v === 'string') return formatString(v);
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return '' + v;
+  if (isBytes(v)) return v.length ? toHex(v) : '""';
+  return undefined;
+}
+
+/** Append a field as ` key=value` tokens: nested blocks as `a.b`, lists as `a[0]`. `key` is safe. */
 function appendField(line: string, key: string, v: FieldValue): string {
-  if (v === null || v === undefined) return line + ' ' + key + '=-';
-  if (typeof v === 'string') return line + ' ' + key + '=' + formatString(v);
-  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return line + ' ' + key + '=' + v;
-  if (isBytes(v)) return line + ' ' + key + '=' + (v.length ? toHex(v) : '""');
+  const text = scalarText(v);
+  if (text !== undefined) return line + prefixOf(key) + text;
   if (Array.isArray(v)) {
-    if (v.length === 0) return line + ' ' + key + '=[]';
+    if (v.length === 0) return line + prefixOf(key) + '[]';
     for (let i = 0; i < v.length; i++) line = appendField(line, `${key}[${i}]`, v[i]);
     return line;
   }
+  const block = v as Fields;
   let any = false;
-  for (const k in v) {
-    line = appendField(line, key + '.' + safeKey(k), v[k]);
+  for (const k in block) {
+    line = appendField(line, childKey(key, k), block[k]);
     any = true;
   }
-  return any ? line : line + ' ' + key + '={}';
+  return any ? line : line + prefixOf(key) + '{}';
+}
+
+/** appendField for a top-level field, named as the codec names it. */
+function appendTopField(line: string, k: string, v: FieldValue): string {
+  const text = scalarText(v);
+  return text !== undefined ? line + topPrefixOf(k) + text : appendField(line, safeKey(k), v);
 }
 
 /** The `key=value` tokens of a record's decoded fields, in the codec's layout order (not the hot path). */
 export function formatFields(fields: Fields): string[] {
   let line = '';
-  for (const k in fields) line = appendField(line, safeKey(k), fields[k]);
+  for (const k in fields) line = appendTopField(line, k, fields[k]);
   return line ? splitTokens(line.slice(1)) : [];
 }
 
@@ -212,14 +277,9 @@ function splitTokens(text: string): string[] {
 // ---------------------------------------------------------------------------------------------
 // Time
 
-const SECOND_FIELDS: Array<[string, string | undefined]> = [
-  ['eventSecond', 'eventMicrosecond'],
-  ['fileEventTimestamp', undefined],
-  ['malwareEventTimestamp', undefined],
-  ['correlationEventSecond', 'correlationEventMicrosecond'],
-  ['triggerEventSecond', 'triggerEventMicrosecond'],
-  ['timestamp', undefined],
-];
+/** Time fields in the order they are looked for, each with its microseconds field ('' for none). */
+const SECOND_FIELDS = ['eventSecond', 'fileEventTimestamp', 'malwareEventTimestamp', 'correlationEventSecond', 'triggerEventSecond', 'timestamp'];
+const MICRO_FIELDS = ['eventMicrosecond', '', '', 'correlationEventMicrosecond', 'triggerEventMicrosecond', ''];
 
 function positive(v: FieldValue | undefined): number | undefined {
   const n = typeof v === 'bigint' ? Number(v) : v;
@@ -227,9 +287,10 @@ function positive(v: FieldValue | undefined): number | undefined {
 }
 
 function timeIn(fields: Fields): { sec: number; usec: number } | undefined {
-  for (const [s, u] of SECOND_FIELDS) {
-    const sec = positive(fields[s]);
+  for (let i = 0; i < SECOND_FIELDS.length; i++) {
+    const sec = positive(fields[SECOND_FIELDS[i]]);
     if (sec !== undefined) {
+      const u = MICRO_FIELDS[i];
       const usec = u ? (positive(fields[u]) ?? 0) : 0;
       return { sec, usec: usec < 1e6 ? usec : 0 };
     }
@@ -256,18 +317,36 @@ export function recordTime(record: EStreamerRecord): { sec: number; usec: number
 
 let lastSecond = NaN;
 let lastSecondText = '';
+let lastDay = NaN;
+let lastDayText = '';
+const TWO_DIGITS: string[] = Array.from({ length: 60 }, (_, i) => (i < 10 ? '0' : '') + i);
+/** 9999-12-31T23:59:59Z: up to here toISOString has the plain four-digit-year shape. */
+const LAST_PLAIN_SECOND = 253402300799;
 
 /** ISO 8601 UTC with microseconds: 2026-12-03T10:00:01.123456Z. */
 export function formatTime(sec: number, usec: number): string {
   const whole = Math.floor(sec);
   if (whole !== lastSecond) {
-    const d = new Date(whole * 1000);
-    lastSecondText = Number.isNaN(d.getTime()) ? '1970-01-01T00:00:00' : d.toISOString().slice(0, 19);
+    if (whole >= 0 && whole <= LAST_PLAIN_SECOND) {
+      // Records of a batch jump between seconds: only a new day goes through Date.
+      const day = Math.floor(whole / 86400);
+      if (day !== lastDay) {
+        lastDayText = new Date(day * 86400000).toISOString().slice(0, 11);
+        lastDay = day;
+      }
+      const inDay = whole - day * 86400;
+      const minutes = Math.floor(inDay / 60);
+      lastSecondText = lastDayText + TWO_DIGITS[Math.floor(minutes / 60)] + ':' + TWO_DIGITS[minutes % 60] + ':' + TWO_DIGITS[inDay % 60];
+    } else {
+      const d = new Date(whole * 1000);
+      lastSecondText = Number.isNaN(d.getTime()) ? '1970-01-01T00:00:00' : d.toISOString().slice(0, 19);
+    }
     lastSecond = whole;
   }
   const micro = Math.min(999999, Math.max(0, Math.floor(usec)));
-  return `${lastSecondText}.${String(micro).padStart(6, '0')}Z`;
+  return lastSecondText + '.' + (micro >= 100000 ? '' : SIX_ZEROS.slice(String(micro).length)) + micro + 'Z';
 }
+const SIX_ZEROS = '000000';
 
 /** Milliseconds since the epoch, microseconds as the fraction; NaN if not our time format. */
 export function parseTime(text: string): number {
@@ -293,6 +372,16 @@ export interface FormatOptions {
   omitRaw?: boolean;
 }
 
+const NAME_KEYS = new Map<string, string>();
+function nameKey(key: string): string {
+  let named = NAME_KEYS.get(key);
+  if (named === undefined) {
+    named = key + 'Name';
+    if (NAME_KEYS.size < 1000) NAME_KEYS.set(key, named);
+  }
+  return named;
+}
+
 /** One record as one line, without the newline. Never throws on record content. */
 export function formatLine(record: EStreamerRecord, opts: FormatOptions = {}): string {
   const t = recordTime(record);
@@ -309,10 +398,10 @@ export function formatLine(record: EStreamerRecord, opts: FormatOptions = {}): s
     // so no key appears twice on a line.
     for (const k in opts.names) {
       const key = safeKey(k);
-      line += ' ' + (key in record.fields ? key + 'Name' : key) + '=' + formatString(String(opts.names[k]));
+      line += prefixOf(key in record.fields ? nameKey(key) : key) + formatString(String(opts.names[k]));
     }
   }
-  for (const k in record.fields) line = appendField(line, safeKey(k), record.fields[k]);
+  for (const k in record.fields) line = appendTopField(line, k, record.fields[k]);
   if (!opts.omitRaw) line += ' raw=' + Buffer.from(record.raw.buffer, record.raw.byteOffset, record.raw.byteLength).toString('base64');
   return line;
 }
