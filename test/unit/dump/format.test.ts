@@ -88,6 +88,21 @@ describe('dump line format', () => {
     assert.ok(Number.isNaN(parseTime('yesterday')));
   });
 
+  it('formats any second as Date.toISOString does, also when records jump between seconds and days', () => {
+    let seed = 11;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const seconds = [0, 59, 60, 3599, 3600, 86399, 86400, 951782400, 951868799, 951868800, 253402300799, 1606923302.75];
+    for (let i = 0; i < 3000; i++) seconds.push(Math.floor(next() * (i % 2 ? 253402300800 : 4e9)));
+    for (const sec of seconds) {
+      const micro = Math.floor(next() * 1e6);
+      const expected = new Date(Math.floor(sec) * 1000).toISOString().slice(0, 19) + '.' + String(micro).padStart(6, '0') + 'Z';
+      assert.equal(formatTime(sec, micro), expected, String(sec));
+    }
+    assert.equal(formatTime(NaN, 0), '1970-01-01T00:00:00.000000Z');
+    assert.equal(formatTime(1606923302, 1e7), '2020-12-02T15:35:02.999999Z');
+    assert.equal(formatTime(1606923302, -3), '2020-12-02T15:35:02.000000Z');
+  });
+
   it('round-trips the header, including values that need quotes', () => {
     const h = {
       version: 1,
