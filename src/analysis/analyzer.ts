@@ -2,15 +2,16 @@
  * The incremental compromise analysis: feed it records one at a time (live stream or dumps, same
  * path), ask it at any moment for the hosts with their verdicts and for a host's timeline.
  *
- * Events are stored once, in arrival order; each host keeps the positions of the events that name
- * it. Summaries are recomputed lazily, only for hosts that changed since the last call.
+ * Events are stored once, in arrival order, in typed-array columns; each host keeps the numbers of
+ * the events that name it. Host summaries are recomputed lazily, only for hosts that changed since
+ * the last call; an event's one-line summary is built only when a timeline shows it.
  */
 import * as path from 'node:path';
 import type { EStreamerRecord } from '../protocol/types';
 import { Emitter, type Event } from '../common/events';
-import { LANES, type AnalysisReport, type HostSummary, type HostTimeline, type IndicatorRef, type Lane, type RecordRef, type TimelineEvent, type Verdict } from '../common/timeline';
+import { LANES, type AnalysisReport, type HostSummary, type HostTimeline, type IndicatorRef, type Lane, type RecordRef, type Severity, type TimelineEvent, type Verdict } from '../common/timeline';
 import { flatten, isoMicro } from './fields';
-import { observe, type Indicator, type IocTrigger, type Names, type Observation } from './observe';
+import { TEXT_ARITY, connectionKeyText, eventKeyText, observeEvent, summaryText, type EventFacts, type Indicator, type IocTrigger, type Names, type TextArg } from './observe';
 
 export const DEFAULT_BEFORE_MS = 24 * 3600 * 1000;
 
@@ -32,20 +33,122 @@ export interface TimelineOptions {
   afterMs?: number;
 }
 
-/** An observation as stored: the object observe() made, numbered and addressed (no copy). */
-type StoredEvent = Observation;
+/** A growable list of int32 (event numbers): a million entries in 4 MB, nothing for the GC to trace. */
+class IntList {
+  private data = new Int32Array(8);
+  length = 0;
+
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Int32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = v;
+  }
+
+  at(i: number): number {
+    return this.data[i];
+  }
+
+  toArray(): number[] {
+    return Array.from(this.data.subarray(0, this.length));
+  }
+}
+
+/**
+ * Host numbers by address. Most addresses are IPv4 in canonical dotted form, kept by value in an
+ * open-addressing table of int32 (one probe, usually one cache line: a Map of strings costs
+ * several cache misses per lookup while the reader churns through memory); anything else goes
+ * through a Map.
+ */
+class HostNumbers {
+  /** Pairs (address as int32, host number + 1); 0 in the second slot marks a free pair. */
+  private slots = new Int32Array(2 * 4096);
+  private used = 0;
+  private readonly others = new Map<string, number>();
+
+  get(ip: string): number | undefined {
+    const v4 = ipv4Value(ip);
+    if (v4 === undefined) return this.others.get(ip);
+    const mask = (this.slots.length >> 1) - 1;
+    for (let i = hash32(v4) & mask; ; i = (i + 1) & mask) {
+      const id = this.slots[2 * i + 1];
+      if (id === 0) return undefined;
+      if (this.slots[2 * i] === v4) return id - 1;
+    }
+  }
+
+  set(ip: string, id: number): void {
+    const v4 = ipv4Value(ip);
+    if (v4 === undefined) {
+      this.others.set(ip, id);
+      return;
+    }
+    if (2 * (this.used + 1) > this.slots.length >> 1) this.rehash();
+    this.insert(v4, id);
+    this.used++;
+  }
+
+  private insert(v4: number, id: number): void {
+    const mask = (this.slots.length >> 1) - 1;
+    let i = hash32(v4) & mask;
+    while (this.slots[2 * i + 1] !== 0) i = (i + 1) & mask;
+    this.slots[2 * i] = v4;
+    this.slots[2 * i + 1] = id + 1;
+  }
+
+  private rehash(): void {
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
+    for (let i = 0; i < old.length; i += 2) if (old[i + 1] !== 0) this.insert(old[i], old[i + 1] - 1);
+  }
+}
+
+function hash32(v: number): number {
+  const h = Math.imul(v, 0x9e3779b1);
+  return h ^ (h >>> 15);
+}
+
+/**
+ * A canonical dotted quad ("10.1.2.3", no leading zeros) as an int32, else undefined: only
+ * canonical text maps to a number, so two spellings never fall on one host by accident.
+ */
+function ipv4Value(ip: string): number | undefined {
+  const n = ip.length;
+  if (n < 7 || n > 15) return undefined;
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < n; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || part > 255 || dots === 3) return undefined;
+      value = (value << 8) | part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 1 && part === 0) return undefined; // leading zero
+      part = part * 10 + (c - 48);
+      digits++;
+    } else return undefined;
+  }
+  if (dots !== 3 || digits === 0 || part > 255) return undefined;
+  return (value << 8) | part;
+}
 
 interface HostState {
+  /** Host number: index in the host list and in the per-host counters. */
+  id: number;
   ip: string;
   macs: Set<string>;
   netbiosNames: Set<string>;
   os: Set<string>;
   users: Set<string>;
-  events: number[];
-  indicators: number[];
-  contextCount: number;
-  /** Events per lane, kept as events arrive (the summary needs them for every host). */
-  laneCounts: Record<Lane, number>;
+  /** Indicator event numbers (few; the host's other events are found through the event columns). */
+  indicators: IntList;
   /** Sort key for equal scores: IPv4 numerically, then IPv6 as text. */
   order: string;
   cached?: HostSummary;
@@ -53,11 +156,328 @@ interface HostState {
   firstIndicatorMs?: number;
 }
 
+/** Per-host counter slots: one per lane (LANES order), then these. */
+const CONTEXT_SLOT = 6;
+const STALE_SLOT = 7;
+const HOST_STRIDE = 8;
+
+/** Flags per event. */
+const CONTEXT = 1;
+const HAS_CONNECTION = 2;
+const HAS_EVENT_KEY = 4;
+const HAS_INDICATOR = 8;
+const HAS_TRIGGER = 16;
+/** Some value did not fit its column; see EventStore.odd. */
+const HAS_ODD = 32;
+
+const MAX_ARITY = Math.max(...TEXT_ARITY);
+
+/** Tags of the stored summary values. */
+const ARG_UNDEFINED = 0;
+const ARG_INT = 1;
+const ARG_STRING = 2;
+const ARG_FALSE = 3;
+const ARG_TRUE = 4;
+const ARG_DOUBLE = 5;
+
+/** Events per chunk of columns (the first chunk starts small and grows to this). */
+const CHUNK_BITS = 16;
+const CHUNK = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK - 1;
+
+/** The columns for CHUNK events (or fewer, for the first chunk while it grows). */
+class Chunk {
+  readonly timeMs: Float64Array;
+  readonly recordType: Uint32Array;
+  readonly src: Int32Array;
+  readonly dst: Int32Array;
+  readonly file: Int32Array;
+  readonly line: Uint32Array;
+  readonly lane: Uint8Array;
+  readonly severity: Uint8Array;
+  readonly family: Uint8Array;
+  readonly flags: Uint8Array;
+  readonly text: Uint8Array;
+  readonly iocNumber: Uint32Array;
+  /** Connection key parts, 4 per event. */
+  readonly conn: Uint32Array;
+  /** Intrusion event key parts, 2 per event. */
+  readonly eventKey: Uint32Array;
+  /** Summary values, MAX_ARITY slots per event: a tag and an int32 (a string's or a double's number for those). */
+  readonly argTag: Uint8Array;
+  readonly argValue: Int32Array;
+
+  constructor(readonly size: number, from?: Chunk) {
+    this.timeMs = copy(new Float64Array(size), from?.timeMs);
+    this.recordType = copy(new Uint32Array(size), from?.recordType);
+    this.src = copy(new Int32Array(size), from?.src);
+    this.dst = copy(new Int32Array(size), from?.dst);
+    this.file = copy(new Int32Array(size), from?.file);
+    this.line = copy(new Uint32Array(size), from?.line);
+    this.lane = copy(new Uint8Array(size), from?.lane);
+    this.severity = copy(new Uint8Array(size), from?.severity);
+    this.family = copy(new Uint8Array(size), from?.family);
+    this.flags = copy(new Uint8Array(size), from?.flags);
+    this.text = copy(new Uint8Array(size), from?.text);
+    this.iocNumber = copy(new Uint32Array(size), from?.iocNumber);
+    this.conn = copy(new Uint32Array(size * 4), from?.conn);
+    this.eventKey = copy(new Uint32Array(size * 2), from?.eventKey);
+    this.argTag = copy(new Uint8Array(size * MAX_ARITY), from?.argTag);
+    this.argValue = copy(new Int32Array(size * MAX_ARITY), from?.argValue);
+  }
+}
+
+function copy<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(to: T, from: T | undefined): T {
+  if (from) to.set(from);
+  return to;
+}
+
+/** Values of an event that do not fit their compact column (not uint32): kept as they are. */
+interface OddValues {
+  recordType?: number;
+  line?: number;
+  iocNumber?: number;
+  connectionKey?: string;
+  eventKey?: string;
+}
+
+function isUint32(v: number): boolean {
+  return v >>> 0 === v && !Object.is(v, -0);
+}
+
+/**
+ * Every event's facts in columns of typed arrays, in chunks of CHUNK events: a million events are
+ * a few hundred arrays rather than a million objects with their strings, so storing them costs
+ * the garbage collector next to nothing, and a new chunk copies nothing. Columns are as narrow as
+ * the values allow (about 135 bytes an event): fresh memory costs page faults, so every byte per
+ * event counts at a million events. Strings (file names, the names and record text a summary
+ * shows) are kept once each and referred to by number; hosts are numbers the Analyzer gives.
+ * Indicators, IOC triggers and values too wide for their column are few and kept by event number.
+ */
+class EventStore {
+  length = 0;
+  private readonly chunks: Chunk[] = [new Chunk(1024)];
+  readonly indicators = new Map<number, Indicator>();
+  readonly iocTriggers = new Map<number, IocTrigger>();
+  private readonly odd = new Map<number, OddValues>();
+  /** Interned strings: the summaries' names and record text, mostly a few hundred distinct ones. */
+  readonly strings: string[] = [];
+  private readonly stringIds = new Map<string, number>();
+  private readonly lastString = new Array<string | undefined>(MAX_ARITY).fill(undefined);
+  private readonly lastStringId = new Int32Array(MAX_ARITY);
+  /** Summary values that are not int32 (byte counts beyond 2 GiB, fractions). */
+  private readonly doubles: number[] = [];
+  readonly families: string[] = [];
+  private lastFamily = '';
+  private lastFamilyId = -1;
+
+  /** Stores an event; returns its number. */
+  add(obs: EventFacts, src: number, dst: number, file: number, line: number, lane: number): number {
+    const seq = this.length++;
+    let c = this.chunks[seq >>> CHUNK_BITS];
+    const i = seq & CHUNK_MASK;
+    if (!c) this.chunks.push((c = new Chunk(CHUNK)));
+    else if (i === c.size) this.chunks[seq >>> CHUNK_BITS] = c = new Chunk(c.size * 2, c); // the first chunk, growing
+    let odd: OddValues | undefined;
+    c.timeMs[i] = obs.timeMs;
+    if (isUint32(obs.recordType)) c.recordType[i] = obs.recordType;
+    else (odd ??= {}).recordType = obs.recordType;
+    c.src[i] = src;
+    c.dst[i] = dst;
+    c.file[i] = file;
+    if (isUint32(line)) c.line[i] = line;
+    else (odd ??= {}).line = line;
+    c.lane[i] = lane;
+    c.severity[i] = obs.severity;
+    if (obs.family !== this.lastFamily) {
+      this.lastFamily = obs.family;
+      this.lastFamilyId = this.families.indexOf(obs.family);
+      if (this.lastFamilyId < 0) this.lastFamilyId = this.families.push(obs.family) - 1;
+    }
+    c.family[i] = this.lastFamilyId;
+    const ioc = obs.iocNumber ?? 0;
+    if (isUint32(ioc)) c.iocNumber[i] = ioc;
+    else (odd ??= {}).iocNumber = ioc;
+    if (obs.hasConnection) {
+      const { connDevice: d, connInstance: n, connSecond: t, connCounter: k } = obs;
+      if (isUint32(d) && isUint32(n) && isUint32(t) && isUint32(k)) {
+        c.conn[i * 4] = d;
+        c.conn[i * 4 + 1] = n;
+        c.conn[i * 4 + 2] = t;
+        c.conn[i * 4 + 3] = k;
+      } else (odd ??= {}).connectionKey = connectionKeyText(d, n, t, k);
+    }
+    if (obs.hasEventKey) {
+      if (isUint32(obs.eventDevice) && isUint32(obs.eventId)) {
+        c.eventKey[i * 2] = obs.eventDevice;
+        c.eventKey[i * 2 + 1] = obs.eventId;
+      } else (odd ??= {}).eventKey = eventKeyText(obs.eventDevice, obs.eventId);
+    }
+    c.flags[i] =
+      (obs.context ? CONTEXT : 0) |
+      (obs.hasConnection ? HAS_CONNECTION : 0) |
+      (obs.hasEventKey ? HAS_EVENT_KEY : 0) |
+      (obs.indicator ? HAS_INDICATOR : 0) |
+      (obs.iocTrigger ? HAS_TRIGGER : 0) |
+      (odd ? HAS_ODD : 0);
+    if (odd) this.odd.set(seq, odd);
+    c.text[i] = obs.text;
+    const args = obs.args;
+    const at = i * MAX_ARITY;
+    for (let k = 0; k < args.length; k++) {
+      const v = args[k];
+      if (v === undefined) c.argTag[at + k] = ARG_UNDEFINED;
+      else if (typeof v === 'number') {
+        if ((v | 0) === v && !Object.is(v, -0)) {
+          c.argTag[at + k] = ARG_INT;
+          c.argValue[at + k] = v;
+        } else {
+          c.argTag[at + k] = ARG_DOUBLE;
+          c.argValue[at + k] = this.doubles.push(v) - 1;
+        }
+      } else if (typeof v === 'string') {
+        c.argTag[at + k] = ARG_STRING;
+        // Names come from the metadata cache event after event, record text often repeats: a
+        // comparison with the last string at this position mostly saves the lookup.
+        if (v !== this.lastString[k]) {
+          this.lastString[k] = v;
+          this.lastStringId[k] = this.intern(v);
+        }
+        c.argValue[at + k] = this.lastStringId[k];
+      } else c.argTag[at + k] = v ? ARG_TRUE : ARG_FALSE;
+    }
+    if (obs.indicator) this.indicators.set(seq, obs.indicator);
+    if (obs.iocTrigger) this.iocTriggers.set(seq, obs.iocTrigger);
+    return seq;
+  }
+
+  private chunk(seq: number): Chunk {
+    return this.chunks[seq >>> CHUNK_BITS];
+  }
+
+  timeMs(seq: number): number {
+    return this.chunk(seq).timeMs[seq & CHUNK_MASK];
+  }
+
+  recordType(seq: number): number {
+    const c = this.chunk(seq);
+    const i = seq & CHUNK_MASK;
+    return c.flags[i] & HAS_ODD ? this.odd.get(seq)?.recordType ?? c.recordType[i] : c.recordType[i];
+  }
+
+  src(seq: number): number {
+    return this.chunk(seq).src[seq & CHUNK_MASK];
+  }
+
+  dst(seq: number): number {
+    return this.chunk(seq).dst[seq & CHUNK_MASK];
+  }
+
+  file(seq: number): number {
+    return this.chunk(seq).file[seq & CHUNK_MASK];
+  }
+
+  line(seq: number): number {
+    const c = this.chunk(seq);
+    const i = seq & CHUNK_MASK;
+    return c.flags[i] & HAS_ODD ? this.odd.get(seq)?.line ?? c.line[i] : c.line[i];
+  }
+
+  lane(seq: number): Lane {
+    return LANES[this.chunk(seq).lane[seq & CHUNK_MASK]];
+  }
+
+  severity(seq: number): Severity {
+    return this.chunk(seq).severity[seq & CHUNK_MASK] as Severity;
+  }
+
+  family(seq: number): string {
+    return this.families[this.chunk(seq).family[seq & CHUNK_MASK]];
+  }
+
+  flags(seq: number): number {
+    return this.chunk(seq).flags[seq & CHUNK_MASK];
+  }
+
+  iocNumber(seq: number): number | undefined {
+    const c = this.chunk(seq);
+    const i = seq & CHUNK_MASK;
+    return (c.flags[i] & HAS_ODD ? this.odd.get(seq)?.iocNumber ?? c.iocNumber[i] : c.iocNumber[i]) || undefined;
+  }
+
+  connectionKey(seq: number): string | undefined {
+    const c = this.chunk(seq);
+    const i = seq & CHUNK_MASK;
+    if (!(c.flags[i] & HAS_CONNECTION)) return undefined;
+    return (c.flags[i] & HAS_ODD ? this.odd.get(seq)?.connectionKey : undefined) ?? connectionKeyText(c.conn[i * 4], c.conn[i * 4 + 1], c.conn[i * 4 + 2], c.conn[i * 4 + 3]);
+  }
+
+  eventKey(seq: number): string | undefined {
+    const c = this.chunk(seq);
+    const i = seq & CHUNK_MASK;
+    if (!(c.flags[i] & HAS_EVENT_KEY)) return undefined;
+    return (c.flags[i] & HAS_ODD ? this.odd.get(seq)?.eventKey : undefined) ?? eventKeyText(c.eventKey[i * 2], c.eventKey[i * 2 + 1]);
+  }
+
+  /** The event's summary template number and values. */
+  text(seq: number): number {
+    return this.chunk(seq).text[seq & CHUNK_MASK];
+  }
+
+  args(seq: number): TextArg[] {
+    const c = this.chunk(seq);
+    const i = seq & CHUNK_MASK;
+    const n = TEXT_ARITY[c.text[i]];
+    const at = i * MAX_ARITY;
+    const out: TextArg[] = new Array<TextArg>(n);
+    for (let k = 0; k < n; k++) {
+      const tag = c.argTag[at + k];
+      const v = c.argValue[at + k];
+      out[k] = tag === ARG_INT ? v : tag === ARG_STRING ? this.strings[v] : tag === ARG_DOUBLE ? this.doubles[v] : tag === ARG_UNDEFINED ? undefined : tag === ARG_TRUE;
+    }
+    return out;
+  }
+
+  intern(s: string): number {
+    let id = this.stringIds.get(s);
+    if (id === undefined) {
+      id = this.strings.length;
+      // The stored copy is flat: a rope would keep the pieces it was built from alive.
+      void Number(s);
+      this.strings.push(s);
+      this.stringIds.set(s, id);
+    }
+    return id;
+  }
+}
+
+function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
+}
+
 export class Analyzer {
-  private readonly events: StoredEvent[] = [];
+  private readonly ev = new EventStore();
   private readonly hostMap = new Map<string, HostState>();
+  /** Hosts by number (an event's src and dst columns hold these numbers). */
+  private readonly hostList: HostState[] = [];
+  private readonly hostNumbers = new HostNumbers();
+  /**
+   * Per host, in one array (HOST_STRIDE slots each, one cache line): events per lane, context
+   * events, and whether the summary is stale. The summary needs them for every host.
+   */
+  private hostCounts = new Int32Array(HOST_STRIDE * 1024);
+  /** (host, event) pairs for indicators about a host that is neither source nor destination. */
+  private readonly extraEvents = new IntList();
+  /** Each host's event numbers, built from the columns when a timeline asks (see eventsOf). */
+  private byHost?: { upTo: number; start: Int32Array; list: Int32Array };
+  /** The last file name and summary strings seen, to skip their lookups (they repeat). */
+  private lastFile = '';
+  private lastFileId = -1;
   /** Interned file names: a million events share a handful of strings. */
-  private readonly files = new Map<string, string>();
+  private readonly files: string[] = [];
+  private readonly fileIds = new Map<string, number>();
   private readonly changeEmitter = new Emitter<void>();
   private changePending = false;
   private records = 0;
@@ -77,9 +497,9 @@ export class Analyzer {
 
   add(record: EStreamerRecord, names: Names, ref: RecordRef): void {
     this.records++;
-    let obs;
+    let obs: EventFacts | undefined;
     try {
-      obs = record.family === 'metadata' || record.status === 'malformed' ? undefined : observe(record, names);
+      obs = record.family === 'metadata' || record.status === 'malformed' ? undefined : observeEvent(record, names);
     } catch {
       obs = undefined; // a record the codec half-decoded must never stop the analysis
     }
@@ -87,45 +507,53 @@ export class Analyzer {
       this.skipped++;
       return;
     }
-    let file = this.files.get(ref.file);
-    if (file === undefined) {
-      file = ref.file;
-      this.files.set(file, file);
+    let file = this.lastFileId;
+    if (ref.file !== this.lastFile) {
+      let id = this.fileIds.get(ref.file);
+      if (id === undefined) {
+        id = this.files.push(ref.file) - 1;
+        this.fileIds.set(ref.file, id);
+      }
+      this.lastFile = ref.file;
+      this.lastFileId = file = id;
     }
-    const ev: StoredEvent = obs;
-    ev.summary = flatten(ev.summary);
-    if (ev.indicator) ev.indicator.description = flatten(ev.indicator.description);
-    ev.seq = this.events.length;
-    ev.file = file;
-    ev.line = ref.line;
-    this.events.push(ev);
-    const hostA = obs.src ? this.host(obs.src) : undefined;
-    const hostB = obs.dst && obs.dst !== obs.src ? this.host(obs.dst) : undefined;
-    for (const h of [hostA, hostB]) {
-      if (!h) continue;
-      h.events.push(ev.seq);
-      h.laneCounts[ev.lane]++;
-      if (ev.context) h.contextCount++;
-      h.cached = undefined;
+    const a = obs.src ? this.hostId(obs.src) : -1;
+    const b = obs.dst && obs.dst !== obs.src ? this.hostId(obs.dst) : -1;
+    const laneIndex = LANES.indexOf(obs.lane);
+    // Indicators are few, and every host summary lists them: the description is built once, here.
+    if (obs.indicator) obs.indicator.description = flatten(obs.indicator.description);
+    const seq = this.ev.add(obs, a, obs.dst ? (b >= 0 ? b : a) : -1, file, ref.line, laneIndex);
+    const counts = this.hostCounts;
+    if (a >= 0) {
+      counts[a * HOST_STRIDE + laneIndex]++;
+      if (obs.context) counts[a * HOST_STRIDE + CONTEXT_SLOT]++;
+      counts[a * HOST_STRIDE + STALE_SLOT] = 1;
+    }
+    if (b >= 0) {
+      counts[b * HOST_STRIDE + laneIndex]++;
+      if (obs.context) counts[b * HOST_STRIDE + CONTEXT_SLOT]++;
+      counts[b * HOST_STRIDE + STALE_SLOT] = 1;
     }
     if (obs.indicator) {
       const victim = this.host(obs.indicator.host);
-      if (victim !== hostA && victim !== hostB) {
-        victim.events.push(ev.seq);
-        victim.laneCounts[ev.lane]++;
+      if (victim.id !== a && victim.id !== b) {
+        this.extraEvents.push(victim.id);
+        this.extraEvents.push(seq);
+        this.hostCounts[victim.id * HOST_STRIDE + laneIndex]++;
       }
-      victim.indicators.push(ev.seq);
+      victim.indicators.push(seq);
       victim.cached = undefined;
     }
-    for (const fact of obs.facts ?? []) {
-      const h = this.host(fact.ip);
-      if (fact.mac) h.macs.add(fact.mac);
-      if (fact.netbios) h.netbiosNames.add(fact.netbios);
-      if (fact.os) h.os.add(fact.os);
-      if (fact.user) h.users.add(fact.user);
-      h.cached = undefined;
+    if (obs.facts) {
+      for (const fact of obs.facts) {
+        const h = this.host(fact.ip);
+        if (fact.mac) h.macs.add(fact.mac);
+        if (fact.netbios) h.netbiosNames.add(fact.netbios);
+        if (fact.os) h.os.add(fact.os);
+        if (fact.user) h.users.add(fact.user);
+        h.cached = undefined;
+      }
     }
-    ev.facts = undefined; // folded into the hosts; not kept per event
     this.scheduleChange();
   }
 
@@ -138,12 +566,80 @@ export class Analyzer {
   }
 
   private host(ip: string): HostState {
-    let h = this.hostMap.get(ip);
-    if (!h) {
-      h = { ip, macs: new Set(), netbiosNames: new Set(), os: new Set(), users: new Set(), events: [], indicators: [], contextCount: 0, laneCounts: emptyLaneCounts(), order: ipOrder(ip) };
+    return this.hostList[this.hostId(ip)];
+  }
+
+  /** The host's number, creating the host on first sight. */
+  private hostId(ip: string): number {
+    let id = this.hostNumbers.get(ip);
+    if (id === undefined) {
+      id = this.hostList.length;
+      const h: HostState = { id, ip, macs: new Set(), netbiosNames: new Set(), os: new Set(), users: new Set(), indicators: new IntList(), order: ipOrder(ip) };
+      this.hostList.push(h);
       this.hostMap.set(ip, h);
+      this.hostNumbers.set(ip, id);
+      if ((id + 1) * HOST_STRIDE > this.hostCounts.length) this.hostCounts = grow(this.hostCounts, this.hostCounts.length * 2);
     }
-    return h;
+    return id;
+  }
+
+  /**
+   * The host's event numbers in arrival order. Built for all hosts at once from the event columns
+   * (two passes over them) when a timeline first asks; events that arrive later are found by a
+   * scan of the columns until they are many enough to rebuild.
+   */
+  private eventsOf(h: HostState): number[] {
+    const n = this.ev.length;
+    let index = this.byHost;
+    if (!index || n - index.upTo > Math.max(4096, index.upTo >> 3)) index = this.byHost = this.buildByHost();
+    const out = Array.from(index.list.subarray(index.start[h.id], index.start[h.id + 1]));
+    if (index.upTo < n) {
+      const ev = this.ev;
+      const extra = this.extraAfter(index.upTo);
+      for (let s = index.upTo; s < n; s++) {
+        if (ev.src(s) === h.id || ev.dst(s) === h.id) out.push(s);
+        else
+          for (let i = extra.from; i < extra.to; i += 2) {
+            if (this.extraEvents.at(i + 1) === s && this.extraEvents.at(i) === h.id) out.push(s);
+          }
+      }
+    }
+    return out;
+  }
+
+  /** The range of extraEvents pairs whose event number is ≥ `seq`. */
+  private extraAfter(seq: number): { from: number; to: number } {
+    let from = this.extraEvents.length;
+    while (from > 0 && this.extraEvents.at(from - 1) >= seq) from -= 2;
+    return { from, to: this.extraEvents.length };
+  }
+
+  private buildByHost(): { upTo: number; start: Int32Array; list: Int32Array } {
+    const n = this.ev.length;
+    const hosts = this.hostList.length;
+    const ev = this.ev;
+    const extra = this.extraEvents;
+    const start = new Int32Array(hosts + 1);
+    for (let s = 0; s < n; s++) {
+      const src = ev.src(s);
+      const dst = ev.dst(s);
+      if (src >= 0) start[src + 1]++;
+      if (dst >= 0 && dst !== src) start[dst + 1]++;
+    }
+    for (let i = 0; i < extra.length; i += 2) start[extra.at(i) + 1]++;
+    for (let h = 0; h < hosts; h++) start[h + 1] += start[h];
+    const fill = start.slice(0, hosts);
+    const list = new Int32Array(start[hosts]);
+    let e = 0;
+    for (let s = 0; s < n; s++) {
+      const src = ev.src(s);
+      const dst = ev.dst(s);
+      if (src >= 0) list[fill[src]++] = s;
+      if (dst >= 0 && dst !== src) list[fill[dst]++] = s;
+      // An indicator's host that is neither side: its pair was pushed with the event.
+      for (; e < extra.length && extra.at(e + 1) === s; e += 2) list[fill[extra.at(e)]++] = s;
+    }
+    return { upTo: n, start, list };
   }
 
   summaryOf(ip: string): HostSummary | undefined {
@@ -159,62 +655,95 @@ export class Analyzer {
     const h = this.hostMap.get(ip);
     if (!h) return undefined;
     const summary = this.summary(h);
-    const sorted = h.events.map((s) => this.events[s]).sort(byTime);
-    let from = sorted.length ? sorted[0].timeMs : 0;
-    let to = sorted.length ? sorted[sorted.length - 1].timeMs : 0;
+    const ev = this.ev;
+    const sorted = this.byTime(this.eventsOf(h));
+    let from = sorted.length ? ev.timeMs(sorted[0]) : 0;
+    let to = sorted.length ? ev.timeMs(sorted[sorted.length - 1]) : 0;
     const anchor = h.firstIndicatorMs;
     if (anchor !== undefined) {
       from = anchor - (opts.beforeMs ?? DEFAULT_BEFORE_MS);
       if (opts.afterMs !== undefined) to = anchor + opts.afterMs;
       else to = Math.max(to, anchor);
     }
-    const inWindow = sorted.filter((e) => e.timeMs >= from && e.timeMs <= to + 1);
+    const inWindow: number[] = [];
+    for (const s of sorted) {
+      const t = ev.timeMs(s);
+      if (t >= from && t <= to + 1) inWindow.push(s);
+    }
+    const n = inWindow.length;
+    // Ids and keys as text only for the events shown.
+    const ids = new Array<string>(n);
+    const keys = new Array<string | undefined>(n);
     const byConnection = new Map<string, string[]>();
     const byEventKey = new Map<string, string>();
-    for (const e of inWindow) {
-      if (e.connectionKey) {
-        const ids = byConnection.get(e.connectionKey) ?? [];
+    for (let i = 0; i < n; i++) {
+      const s = inWindow[i];
+      const id = (ids[i] = `e${s}`);
+      const key = (keys[i] = ev.connectionKey(s));
+      if (key !== undefined) {
+        let group = byConnection.get(key);
+        if (!group) byConnection.set(key, (group = []));
         // A connection has a handful of events; a key shared by thousands is broken data, and
         // linking all of them to each other would be quadratic.
-        if (ids.length < MAX_LINKS) ids.push(`e${e.seq}`);
-        byConnection.set(e.connectionKey, ids);
+        if (group.length < MAX_LINKS) group.push(id);
       }
-      if (e.eventKey) byEventKey.set(e.eventKey, `e${e.seq}`);
+      const eventKey = ev.eventKey(s);
+      if (eventKey !== undefined) byEventKey.set(eventKey, id);
     }
     // The latest event so far that carries each IOC number: what an IOC tag that follows it set.
     const lastWithIoc = new Map<number, string>();
-    const events: TimelineEvent[] = inWindow.map((e) => {
-      const id = `e${e.seq}`;
-      const links = e.connectionKey ? (byConnection.get(e.connectionKey) ?? []).filter((x) => x !== id) : [];
-      const trigger = e.iocTrigger ? triggerIds(e.iocTrigger, byConnection, byEventKey) : [];
-      if (e.iocNumber !== undefined) {
-        if (e.lane !== 'ioc') lastWithIoc.set(e.iocNumber, id);
-        else if (!trigger.length && lastWithIoc.has(e.iocNumber)) trigger.push(lastWithIoc.get(e.iocNumber) as string);
+    const events = new Array<TimelineEvent>(n);
+    let linked = false;
+    for (let i = 0; i < n; i++) {
+      const s = inWindow[i];
+      const id = ids[i];
+      const key = keys[i];
+      const flags = ev.flags(s);
+      const lane = ev.lane(s);
+      const links: string[] = [];
+      if (key !== undefined) for (const x of byConnection.get(key) as string[]) if (x !== id) links.push(x);
+      const iocTrigger = flags & HAS_TRIGGER ? ev.iocTriggers.get(s) : undefined;
+      const trigger = iocTrigger ? triggerIds(iocTrigger, byConnection, byEventKey) : [];
+      const iocNumber = ev.iocNumber(s);
+      if (iocNumber !== undefined) {
+        if (lane !== 'ioc') lastWithIoc.set(iocNumber, id);
+        else if (!trigger.length && lastWithIoc.has(iocNumber)) trigger.push(lastWithIoc.get(iocNumber) as string);
       }
-      for (const t of trigger) if (t !== id && !links.includes(t)) links.push(t);
-      const ev: TimelineEvent = {
+      for (const x of trigger) if (x !== id && !links.includes(x)) links.push(x);
+      if (links.length) linked = true;
+      const src = this.ipOf(ev.src(s));
+      const dst = this.ipOf(ev.dst(s));
+      const recordType = ev.recordType(s);
+      const time = ev.timeMs(s);
+      const e: TimelineEvent = {
         id,
-        time: isoMicro(e.timeMs),
-        timeMs: e.timeMs,
-        lane: e.lane,
-        severity: e.severity,
-        recordType: e.recordType,
-        family: e.family,
-        summary: e.summary,
+        time: isoMicro(time),
+        timeMs: time,
+        lane,
+        severity: ev.severity(s),
+        recordType,
+        family: ev.family(s),
+        summary: flatten(summaryText(ev.text(s), ev.args(s), src, dst, recordType)),
         links,
-        ref: { file: e.file, line: e.line },
+        ref: { file: this.files[ev.file(s)], line: ev.line(s) },
       };
-      const peer = e.src === ip ? e.dst : e.src;
-      if (peer && peer !== ip) ev.peer = peer;
-      if (e.indicator && e.indicator.host === ip) ev.indicatorKind = e.indicator.kind;
-      if (e.connectionKey) ev.connectionKey = e.connectionKey;
-      return ev;
-    });
+      const peer = src === ip ? dst : src;
+      if (peer && peer !== ip) e.peer = peer;
+      if (flags & HAS_INDICATOR) {
+        const indicator = ev.indicators.get(s) as Indicator;
+        if (indicator.host === ip) e.indicatorKind = indicator.kind;
+      }
+      if (key !== undefined) e.connectionKey = key;
+      events[i] = e;
+    }
     // An IOC tag points at its trigger; make the link visible from the trigger's side too.
-    const byId = new Map(events.map((e) => [e.id, e]));
-    for (const e of events) for (const l of e.links) {
-      const other = byId.get(l);
-      if (other && other.links.length < MAX_LINKS && !other.links.includes(e.id)) other.links.push(e.id);
+    if (linked) {
+      const byId = new Map<string, TimelineEvent>();
+      for (const e of events) byId.set(e.id, e);
+      for (const e of events) for (const l of e.links) {
+        const other = byId.get(l);
+        if (other && other.links.length < MAX_LINKS && !other.links.includes(e.id)) other.links.push(e.id);
+      }
     }
     return { host: summary, window: { from: isoMicro(from), to: isoMicro(to) }, events };
   }
@@ -227,23 +756,46 @@ export class Analyzer {
     this.changeEmitter.dispose();
   }
 
+  private ipOf(host: number): string | undefined {
+    return host < 0 ? undefined : this.hostList[host].ip;
+  }
+
+  /** Event numbers in time order; equal times keep arrival order. */
+  private byTime(seqs: number[]): number[] {
+    const ev = this.ev;
+    return seqs.sort((a, b) => ev.timeMs(a) - ev.timeMs(b) || a - b);
+  }
+
   private scheduleChange(): void {
     if (this.changePending) return;
     this.changePending = true;
-    queueMicrotask(() => {
-      this.changePending = false;
-      this.changeEmitter.fire();
-    });
+    queueMicrotask(this.fireChange);
   }
 
+  /** One function for every microtask (a reader that awaits per record schedules one per record). */
+  private readonly fireChange = (): void => {
+    this.changePending = false;
+    this.changeEmitter.fire();
+  };
+
   private summary(h: HostState): HostSummary {
-    if (h.cached) return h.cached;
-    const indicatorEvents = h.indicators.map((s) => this.events[s]).sort(byTime);
+    const counts = this.hostCounts;
+    const at = h.id * HOST_STRIDE;
+    if (h.cached && counts[at + STALE_SLOT] === 0) return h.cached;
+    counts[at + STALE_SLOT] = 0;
+    const laneCounts = emptyLaneCounts();
+    let eventCount = 0;
+    LANES.forEach((lane, i) => {
+      laneCounts[lane] = counts[at + i];
+      eventCount += counts[at + i];
+    });
+    const contextCount = counts[at + CONTEXT_SLOT];
+    const indicatorEvents = this.byTime(h.indicators.toArray());
     // Stable sort: equal times keep arrival order.
-    const indicators = indicatorEvents.map((e) => this.indicatorRef(e)).sort((a, b) => a.time.localeCompare(b.time));
+    const indicators = indicatorEvents.map((s) => this.indicatorRef(s)).sort((a, b) => a.time.localeCompare(b.time));
     // A loop, not Math.min(...): a beaconing host can carry more indicators than a call has arguments.
-    h.firstIndicatorMs = indicatorEvents.reduce<number | undefined>((min, e) => Math.min(min ?? Infinity, indicatorTimeMs(e)), undefined);
-    const { verdict, score } = judge(indicatorEvents.map((e) => e.indicator as Indicator), h.contextCount);
+    h.firstIndicatorMs = indicatorEvents.reduce<number | undefined>((min, s) => Math.min(min ?? Infinity, this.indicatorTimeMs(s)), undefined);
+    const { verdict, score } = judge(indicatorEvents.map((s) => this.ev.indicators.get(s) as Indicator), contextCount);
     const first = indicators[0];
     const summary: HostSummary = {
       ip: h.ip,
@@ -253,30 +805,31 @@ export class Analyzer {
       users: [...h.users],
       verdict,
       score,
-      reasons: reasonsFor(verdict, indicators, h.contextCount, h.events.length),
+      reasons: reasonsFor(verdict, indicators, contextCount, eventCount),
       // The reasons count them all; the list keeps the first ones (a beacon every minute for a
       // month would otherwise put 40 000 entries in every tree refresh).
       indicators: indicators.length > MAX_LISTED_INDICATORS ? indicators.slice(0, MAX_LISTED_INDICATORS) : indicators,
-      laneCounts: { ...h.laneCounts },
-      eventCount: h.events.length,
+      laneCounts,
+      eventCount,
     };
     if (first) summary.firstIndicator = first;
     h.cached = summary;
     return summary;
   }
 
-  private indicatorRef(e: StoredEvent): IndicatorRef {
-    const ind = e.indicator as Indicator;
-    const time = indicatorTimeMs(e);
-    const description = time < e.timeMs ? `${ind.description}, first triggered ${isoMicro(time).slice(0, 19)}Z` : ind.description;
-    return { kind: ind.kind, time: isoMicro(time), recordType: e.recordType, file: e.file, line: e.line, description };
+  private indicatorRef(s: number): IndicatorRef {
+    const ind = this.ev.indicators.get(s) as Indicator;
+    const time = this.indicatorTimeMs(s);
+    const description = time < this.ev.timeMs(s) ? `${ind.description}, first triggered ${isoMicro(time).slice(0, 19)}Z` : ind.description;
+    return { kind: ind.kind, time: isoMicro(time), recordType: this.ev.recordType(s), file: this.files[this.ev.file(s)], line: this.ev.line(s), description };
   }
-}
 
-/** The FMC's IOC state says when a tag was first triggered, which can precede the tag record. */
-function indicatorTimeMs(e: StoredEvent): number {
-  const firstSeen = e.iocTrigger?.firstSeenMs;
-  return firstSeen && firstSeen < e.timeMs ? firstSeen : e.timeMs;
+  /** The FMC's IOC state says when a tag was first triggered, which can precede the tag record. */
+  private indicatorTimeMs(s: number): number {
+    const t = this.ev.timeMs(s);
+    const firstSeen = this.ev.iocTriggers.get(s)?.firstSeenMs;
+    return firstSeen && firstSeen < t ? firstSeen : t;
+  }
 }
 
 function emptyLaneCounts(): Record<Lane, number> {
@@ -291,10 +844,6 @@ function triggerIds(t: IocTrigger, byConnection: Map<string, string[]>, byEventK
     if (id) out.push(id);
   }
   return out;
-}
-
-function byTime(a: StoredEvent, b: StoredEvent): number {
-  return a.timeMs - b.timeMs || a.seq - b.seq;
 }
 
 export function judge(indicators: readonly Indicator[], contextCount: number): { verdict: Verdict; score: number } {

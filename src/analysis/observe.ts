@@ -2,10 +2,16 @@
  * One decoded event record -> what the analysis keeps of it: when, which hosts, which lane, how
  * severe, a one-line summary with names resolved, its connection key, and whether (and for which
  * host) it is an indicator of compromise. Pure function of (record, names).
+ *
+ * The Analyzer stores a million of these, but shows the summaries of only the few hosts whose
+ * timelines are opened; so the summary is not built here. observeEvent() returns the template's
+ * inputs (`text`: a template number and its values, numbers and strings the metadata cache and
+ * record already hold), and summaryText() builds the line from them when it is asked for. The
+ * indicator descriptions are few and are built at once.
  */
 import type { EStreamerRecord, Fields } from '../protocol/types';
 import type { Lane, Severity } from '../common/timeline';
-import { connectionKeyOf, eventTimeMs, field, hex, ip, isInternal, mac, num, str } from './fields';
+import { eventTimeMs, field, hex, ip, isInternal, mac, num, str } from './fields';
 import {
   DISPOSITION_NAMES,
   FILE_ACTION_NAMES,
@@ -18,6 +24,7 @@ import {
   impactLevel,
   intrusionBlocked,
   iocClassOf,
+  type IocClass,
 } from './classes';
 
 export type Names = Readonly<Record<string, string>>;
@@ -83,13 +90,73 @@ export interface Observation {
   eventKey?: string;
   /** The IOC an event triggered (its `iocNumber`), or the IOC a tag (160) sets. */
   iocNumber?: number;
-  /** Set by the Analyzer when it stores the observation: arrival number and record address. */
+  /** Kept for compatibility; the Analyzer no longer stores observations (always 0, '', 0). */
   seq: number;
   file: string;
   line: number;
 }
 
-function addFact(obs: Observation, fact: HostFacts): void {
+/** A value a summary template takes. */
+export type TextArg = string | number | boolean | undefined;
+
+/** Which template builds an event's summary (see summaryText). */
+export const Text = {
+  intrusion: 0,
+  impactAlert: 1,
+  correlation: 2,
+  connection: 3,
+  file: 4,
+  malware: 5,
+  ioc: 6,
+  user: 7,
+  discovery: 8,
+} as const;
+
+/** How many values each template takes, by template number. */
+export const TEXT_ARITY: readonly number[] = [12, 1, 3, 14, 9, 8, 3, 2, 2];
+
+/**
+ * What observeEvent() returns: an observation without its summary text and with its keys as
+ * numbers, so that nothing of it needs to outlive the call (the Analyzer copies it into columns).
+ */
+export interface EventFacts {
+  timeMs: number;
+  recordType: number;
+  family: string;
+  lane: Lane;
+  severity: Severity;
+  src: string | undefined;
+  dst: string | undefined;
+  /** Summary template number and its values, TEXT_ARITY[text] of them. */
+  text: number;
+  args: TextArg[];
+  indicator: Indicator | undefined;
+  context: boolean;
+  facts: HostFacts[] | undefined;
+  iocTrigger: IocTrigger | undefined;
+  iocNumber: number | undefined;
+  /** Connection key parts (device, instance, second, counter) when `hasConnection`. */
+  hasConnection: boolean;
+  connDevice: number;
+  connInstance: number;
+  connSecond: number;
+  connCounter: number;
+  /** Intrusion event key parts (device, event id) when `hasEventKey`. */
+  hasEventKey: boolean;
+  eventDevice: number;
+  eventId: number;
+}
+
+/** The connection key's text; the same as connectionKeyOf() gives for the record. */
+export function connectionKeyText(device: number, instance: number, second: number, counter: number): string {
+  return `${device}/${instance}/${second}/${counter}`;
+}
+
+export function eventKeyText(device: number, eventId: number): string {
+  return `${device}/${eventId}`;
+}
+
+function addFact(obs: EventFacts, fact: HostFacts): void {
   (obs.facts ??= []).push(fact);
 }
 
@@ -132,6 +199,31 @@ function protoName(fields: EStreamerRecord['fields'], names: Names, key: string)
   return n === undefined ? undefined : PROTOCOL_NAMES[n] ?? `proto ${n}`;
 }
 
+/**
+ * A test on a resolved name, once per distinct name: names come from the metadata cache, a few
+ * hundred of them for a million events. Bounded, in case a stream sends endless distinct names.
+ */
+function memoTest(cache: Map<string, boolean>, re: RegExp, text: string): boolean {
+  let v = cache.get(text);
+  if (v === undefined) {
+    if (cache.size > 10_000) cache.clear();
+    cache.set(text, (v = re.test(text)));
+  }
+  return v;
+}
+
+const IOC_CLASSES = new Map<string, IocClass | null>();
+
+function memoIocClass(name: string | undefined): IocClass | undefined {
+  if (!name) return undefined;
+  let v = IOC_CLASSES.get(name);
+  if (v === undefined) {
+    if (IOC_CLASSES.size > 10_000) IOC_CLASSES.clear();
+    IOC_CLASSES.set(name, (v = iocClassOf(name) ?? null));
+  }
+  return v ?? undefined;
+}
+
 function isoSecond(unix: number): string {
   return new Date(unix * 1000).toISOString().slice(0, 19) + 'Z';
 }
@@ -140,8 +232,24 @@ function quote(text: string): string {
   return `"${text.replace(/[\u0000-\u001f]/g, ' ')}"`;
 }
 
-function shortSha(sha: string | undefined): string | undefined {
-  return sha ? `${sha.slice(0, 12)}...` : undefined;
+/**
+ * The first 12 hex digits of a SHA-256, as stored: a number (6 bytes fit a double exactly) when
+ * the record carries bytes, so no string is made per event; the text otherwise.
+ */
+function shaPrefixOf(record: EStreamerRecord, name: string): number | string | undefined {
+  const v = field(record.fields, name);
+  if (v instanceof Uint8Array) {
+    if (v.every((b) => b === 0)) return undefined;
+    if (v.length < 6) return `${hex(v)}...`;
+    return v[0] * 2 ** 40 + v[1] * 2 ** 32 + v[2] * 2 ** 24 + v[3] * 2 ** 16 + v[4] * 2 ** 8 + v[5];
+  }
+  return typeof v === 'string' && v ? `${v.toLowerCase().slice(0, 12)}...` : undefined;
+}
+
+/** "0611b40b3c6a..." from what shaPrefixOf() kept. */
+function shortSha(sha: TextArg): string | undefined {
+  if (typeof sha === 'number') return `${sha.toString(16).padStart(12, '0')}...`;
+  return typeof sha === 'string' ? sha : undefined;
 }
 
 /** Chooses the host an indicator is about when the record does not say: the internal side, else `fallback`. */
@@ -155,13 +263,39 @@ function victimOf(a: string | undefined, b: string | undefined, fallback: 'a' | 
   return a ?? b;
 }
 
+/** The observation with its summary: what observeEvent() says, with the text built. */
 export function observe(record: EStreamerRecord, names: Names): Observation | undefined {
+  const e = observeEvent(record, names);
+  if (!e) return undefined;
+  return {
+    timeMs: e.timeMs,
+    recordType: e.recordType,
+    family: e.family,
+    lane: e.lane,
+    severity: e.severity,
+    summary: summaryText(e.text, e.args, e.src, e.dst, e.recordType),
+    src: e.src,
+    dst: e.dst,
+    connectionKey: e.hasConnection ? connectionKeyText(e.connDevice, e.connInstance, e.connSecond, e.connCounter) : undefined,
+    indicator: e.indicator,
+    context: e.context || undefined,
+    facts: e.facts,
+    iocTrigger: e.iocTrigger,
+    eventKey: e.hasEventKey ? eventKeyText(e.eventDevice, e.eventId) : undefined,
+    iocNumber: e.iocNumber,
+    seq: 0,
+    file: '',
+    line: 0,
+  };
+}
+
+export function observeEvent(record: EStreamerRecord, names: Names): EventFacts | undefined {
   if (record.status === 'unknown' && Object.keys(record.fields).length === 0) return undefined;
   switch (record.recordType) {
     case 400:
       return observeIntrusion(record, names);
     case 9:
-      return observeImpactAlert(record, names);
+      return observeImpactAlert(record);
     case 112:
       return observeCorrelation(record, names);
     case 71:
@@ -185,7 +319,7 @@ export function observe(record: EStreamerRecord, names: Names): Observation | un
   return undefined;
 }
 
-function base(record: EStreamerRecord, lane: Lane, severity: Severity, summary: string, src?: string, dst?: string): Observation {
+function base(record: EStreamerRecord, lane: Lane, severity: Severity, text: number, args: TextArg[], src?: string, dst?: string): EventFacts {
   // Every property set up front: one object shape for all observations keeps V8's access fast.
   return {
     timeMs: eventTimeMs(record),
@@ -193,50 +327,188 @@ function base(record: EStreamerRecord, lane: Lane, severity: Severity, summary: 
     family: record.family,
     lane,
     severity,
-    summary,
     src,
     dst,
-    connectionKey: undefined,
+    text,
+    args,
     indicator: undefined,
-    context: undefined,
+    context: false,
     facts: undefined,
     iocTrigger: undefined,
-    eventKey: undefined,
     iocNumber: undefined,
-    seq: 0,
-    file: '',
-    line: 0,
+    hasConnection: false,
+    connDevice: 0,
+    connInstance: 0,
+    connSecond: 0,
+    connCounter: 0,
+    hasEventKey: false,
+    eventDevice: 0,
+    eventId: 0,
   };
 }
 
-function observeIntrusion(record: EStreamerRecord, names: Names): Observation {
+/** The key eStreamer ties intrusion, file and malware events to their connection by (connectionKeyOf, as numbers). */
+function setConnection(obs: EventFacts, record: EStreamerRecord): void {
+  const f = record.fields;
+  const device = num(f, 'deviceId');
+  let second: number | undefined;
+  let instance: number | undefined;
+  const counter = num(f, 'connectionCounter');
+  switch (record.recordType) {
+    case 71:
+      second = num(f, 'firstPacketTimestamp');
+      instance = num(f, 'instanceId', 'connectionInstanceId');
+      break;
+    case 400:
+      second = num(f, 'connectionTimestamp');
+      instance = num(f, 'connectionInstanceId', 'connectionInstance');
+      break;
+    case 500:
+    case 502:
+      second = num(f, 'connectionTimestamp');
+      instance = num(f, 'connectionInstance', 'connectionInstanceId');
+      break;
+    case 125:
+      second = num(f, 'connectionEventTimestamp', 'connectionTimestamp');
+      instance = num(f, 'connectionInstance', 'connectionInstanceId');
+      break;
+    default:
+      return;
+  }
+  if (device === undefined || !second) return;
+  obs.hasConnection = true;
+  obs.connDevice = device;
+  obs.connInstance = instance ?? 0;
+  obs.connSecond = second;
+  obs.connCounter = counter ?? 0;
+}
+
+/** Builds an event's one-line summary from its template and values (flattened by the caller). */
+export function summaryText(text: number, a: readonly TextArg[], src: string | undefined, dst: string | undefined, recordType: number): string {
+  switch (text) {
+    case Text.intrusion: {
+      const [impact, sigName, gid, ruleId, rev, msgName, classText, sport, dport, proto, blocked, iocName] = a as [
+        number, string | undefined, number, number | undefined, number | undefined, string | undefined, string | undefined,
+        number | undefined, number | undefined, string | undefined, boolean, string | undefined,
+      ];
+      const signature = signatureText(sigName, gid, ruleId, rev);
+      const message = msgName ?? `rule ${signature}`;
+      return (
+        `${impact ? `[impact ${impact}] ` : ''}${message} (${signature})${classText ? ` ${classText}` : ''}` +
+        ` ${endpoint(src, sport)} -> ${endpoint(dst, dport)}${proto ? ` ${proto}` : ''}${blocked ? ', blocked' : ''}${iocName ? ` [IOC: ${iocName}]` : ''}`
+      );
+    }
+    case Text.impactAlert:
+      return `Impact alert: ${a[0] as string} ${src ?? '?'} -> ${dst ?? '?'}`;
+    case Text.correlation: {
+      const [rule, policy, desc] = a as [string, string | undefined, string | undefined];
+      return `Correlation: ${rule}${policy ? ` (policy ${policy})` : ''}${desc ? ` - ${desc}` : ''} ${src ?? '?'} -> ${dst ?? '?'}`;
+    }
+    case Text.connection: {
+      const [sport, dport, proto, app, client, webApp, url, dns, sent, received, action, isSi, siCategory, blocked] = a as [
+        number | undefined, number | undefined, string | undefined, string | undefined, string | undefined, string | undefined, string | undefined,
+        string | undefined, number | undefined, number | undefined, string | undefined, boolean, string | undefined, boolean,
+      ];
+      // The distinct application names, joined by " / " (a timeline builds thousands of these).
+      let what = app || '';
+      if (client && client !== app) what = what ? `${what} / ${client}` : client;
+      if (webApp && webApp !== app && webApp !== client) what = what ? `${what} / ${webApp}` : webApp;
+      let text = `${endpoint(src, sport)} -> ${endpoint(dst, dport)}${proto ? ` ${proto}` : ''}`;
+      if (what) text += `, ${what}`;
+      if (url) text += `, ${url}`;
+      if (dns) text += `, dns ${dns}`;
+      text += `, ${bytesText(sent)} out / ${bytesText(received)} in`;
+      if (action) text += `, ${action}`;
+      if (isSi) text += `, SI ${siCategory ?? 'match'}${blocked ? ' (blocked)' : ''}`;
+      return text;
+    }
+    case Text.file: {
+      const [isMalware, name, fileType, threat, sha, upload, disposition, action, score] = a as [
+        boolean, string, string | undefined, string | undefined, TextArg, boolean, string | undefined, string | undefined, number | undefined,
+      ];
+      const short = shortSha(sha);
+      return (
+        `${isMalware ? 'Malware ' : ''}file ${quote(name)}${fileType ? ` (${fileType})` : ''}${threat && threat !== name ? ` ${threat}` : ''}` +
+        `${short ? ` sha256 ${short}` : ''}, ${upload ? 'upload' : 'download'} ${src ?? '?'} -> ${dst ?? '?'}` +
+        `${disposition ? `, ${disposition}` : ''}${action ? `, ${action}` : ''}${score ? `, threat score ${score}` : ''}`
+      );
+    }
+    case Text.malware: {
+      const [typeName, typeId, subtypeName, detection, filePath, fileName, sha, agentUser] = a as [
+        string | undefined, number | undefined, string | undefined, string | undefined, string | undefined, string | undefined, TextArg, string | undefined,
+      ];
+      const where = whereText(filePath, fileName);
+      const short = shortSha(sha);
+      return (
+        `AMP: ${typeName ?? `event type ${typeId ?? '?'}`}${subtypeName ? ` (${subtypeName})` : ''}` +
+        `${detection ? ` ${detection}` : ''}${where ? ` in ${quote(where)}` : ''}${short ? ` sha256 ${short}` : ''}` +
+        `${src && dst ? ` ${src} -> ${dst}` : src || dst ? ` on ${src ?? dst}` : ''}${agentUser ? `, user ${agentUser}` : ''}`
+      );
+    }
+    case Text.ioc: {
+      const [iocName, firstSeen, lastSeen] = a as [string, number | undefined, number | undefined];
+      const seen = firstSeen ? ` (first seen ${isoSecond(firstSeen)}${lastSeen && lastSeen !== firstSeen ? `, last seen ${isoSecond(lastSeen)}` : ''})` : '';
+      return `IOC set: ${iocName}${seen}`;
+    }
+    case Text.user: {
+      const [user, domain] = a as [string | undefined, string | undefined];
+      const who = `${user ?? 'unknown user'}${domain ? ` (${domain})` : ''}`;
+      return `${USER_VERBS[recordType] ?? 'User event'}: ${who}${src ? ` on ${src}` : ''}`;
+    }
+    case Text.discovery: {
+      const [what, details] = a as [string, string | undefined];
+      return `${what}${details !== undefined ? `: ${details}` : ''} (${src})`;
+    }
+  }
+  return '';
+}
+
+function signatureText(sigName: string | undefined, gid: number, ruleId: number | undefined, rev: number | undefined): string {
+  return sigName ?? `${gid}:${ruleId ?? '?'}${rev !== undefined ? `:${rev}` : ''}`;
+}
+
+function whereText(filePath: string | undefined, fileName: string | undefined): string | undefined {
+  return filePath ? `${filePath}${fileName && !filePath.endsWith(fileName) ? `/${fileName}` : ''}` : fileName;
+}
+
+const BLOCKED_NAMES = new Map<string, boolean>();
+
+function observeIntrusion(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
   const src = ip(f, 'sourceIpAddress', 'sourceIp');
   const dst = ip(f, 'destinationIpAddress', 'destinationIp');
   const gid = num(f, 'generatorId') ?? 1;
   const rev = num(f, 'ruleRevision');
-  const signature = pick(names, 'signature') ?? `${gid}:${num(f, 'ruleId') ?? '?'}${rev !== undefined ? `:${rev}` : ''}`;
-  const message = pick(names, 'message', 'msg', 'ruleMessage') ?? `rule ${signature}`;
+  const ruleId = num(f, 'ruleId');
+  const sigName = pick(names, 'signature');
+  const msgName = pick(names, 'message', 'msg', 'ruleMessage');
   const className = pick(names, 'classification', 'class', 'classificationDescription');
   const classDesc = pick(names, 'classificationDescription');
-  const iocClass = iocClassOf(className) ?? iocClassOf(classDesc);
+  const iocClass = memoIocClass(className) ?? memoIocClass(classDesc);
   const impact = impactLevel(num(f, 'impact'), num(f, 'impactFlags'));
-  const blocked = intrusionBlocked(num(f, 'blocked'), pick(names, 'blocked'));
+  const blockedName = pick(names, 'blocked');
+  let blocked = blockedName === undefined ? intrusionBlocked(num(f, 'blocked'), undefined) : BLOCKED_NAMES.get(blockedName);
+  if (blocked === undefined) {
+    if (BLOCKED_NAMES.size > 10_000) BLOCKED_NAMES.clear();
+    BLOCKED_NAMES.set(blockedName as string, (blocked = intrusionBlocked(undefined, blockedName)));
+  }
   const sport = num(f, 'sourcePortOrIcmpType', 'sourcePort');
   const dport = num(f, 'destinationPortOrIcmpType', 'destinationPort');
   const proto = protoName(f, names, 'ipProtocolId');
   const severity = (impact >= 1 && impact <= 4 ? impact : 5) as Severity;
   const classText = className ?? iocClass;
   const iocName = pick(names, 'iocEventType');
-  const summary =
-    `${impact ? `[impact ${impact}] ` : ''}${message} (${signature})${classText ? ` ${classText}` : ''}` +
-    ` ${endpoint(src, sport)} -> ${endpoint(dst, dport)}${proto ? ` ${proto}` : ''}${blocked ? ', blocked' : ''}${iocName ? ` [IOC: ${iocName}]` : ''}`;
-  const obs = base(record, 'intrusion', severity, summary, src, dst);
-  obs.connectionKey = connectionKeyOf(record);
+  const args: TextArg[] = [impact, sigName, gid, ruleId, rev, msgName, classText, sport, dport, proto, blocked, iocName];
+  const obs = base(record, 'intrusion', severity, Text.intrusion, args, src, dst);
+  setConnection(obs, record);
   obs.iocNumber = num(f, 'iocNumber') || undefined;
   const device = num(f, 'deviceId');
   const eventId = num(f, 'eventId');
-  if (device !== undefined && eventId !== undefined) obs.eventKey = `${device}/${eventId}`;
+  if (device !== undefined && eventId !== undefined) {
+    obs.hasEventKey = true;
+    obs.eventDevice = device;
+    obs.eventId = eventId;
+  }
   const user = pick(names, 'user');
   if (src && user && !PLACEHOLDER_USERS.test(user)) addFact(obs, { ip: src, user });
 
@@ -263,6 +535,8 @@ function observeIntrusion(record: EStreamerRecord, names: Names): Observation {
     obs.context = true; // impact 0: the FMC does not know the target, so no IOC rule fires
     return obs;
   }
+  const signature = signatureText(sigName, gid, ruleId, rev);
+  const message = msgName ?? `rule ${signature}`;
   obs.indicator = {
     host,
     kind: 'intrusion-impact',
@@ -272,27 +546,39 @@ function observeIntrusion(record: EStreamerRecord, names: Names): Observation {
   return obs;
 }
 
-function observeImpactAlert(record: EStreamerRecord, names: Names): Observation {
+function observeImpactAlert(record: EStreamerRecord): EventFacts {
   const f = record.fields;
   const impact = impactLevel(num(f, 'impact'), undefined);
   const src = ip(f, 'sourceIpAddress');
   const dst = ip(f, 'destinationIpAddress');
   const desc = str(f, 'description') ?? 'impact alert';
-  return base(record, 'intrusion', (impact >= 1 && impact <= 4 ? impact : 5) as Severity, `Impact alert: ${desc} ${src ?? '?'} -> ${dst ?? '?'}`, src, dst);
+  return base(record, 'intrusion', (impact >= 1 && impact <= 4 ? impact : 5) as Severity, Text.impactAlert, [desc], src, dst);
 }
 
-function observeCorrelation(record: EStreamerRecord, names: Names): Observation {
+function observeCorrelation(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
   const src = ip(f, 'sourceIpv6Address', 'sourceIp');
   const dst = ip(f, 'destinationIpv6Address', 'destinationIp');
   const rule = pick(names, 'correlationRule') ?? `rule ${num(f, 'ruleId') ?? '?'}`;
   const policy = pick(names, 'correlationPolicy');
   const desc = str(f, 'eventDescription');
-  const summary = `Correlation: ${rule}${policy ? ` (policy ${policy})` : ''}${desc ? ` - ${desc}` : ''} ${src ?? '?'} -> ${dst ?? '?'}`;
-  return base(record, 'intrusion', 4, summary, src, dst);
+  return base(record, 'intrusion', 4, Text.correlation, [rule, policy, desc], src, dst);
 }
 
-function observeConnection(record: EStreamerRecord, names: Names): Observation {
+/** AC rule actions when metadata 120 is missing (values as the FMC sends them). */
+const ACTION_NAMES: Record<number, string> = { 1: 'Block', 2: 'Allow', 3: 'Trust', 4: 'Monitor', 5: 'Block with reset', 6: 'Interactive Block', 7: 'Interactive Block with reset' };
+
+function actionName(action: number | undefined): string | undefined {
+  return action === undefined ? undefined : ACTION_NAMES[action];
+}
+
+const BLOCKING_ACTIONS = new Map<string, boolean>();
+const CNC_LISTS = new Map<string, boolean>();
+const MALWARE_LISTS = new Map<string, boolean>();
+const DEST_SIDES = new Map<string, boolean>();
+const SOURCE_SIDES = new Map<string, boolean>();
+
+function observeConnection(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
   const src = ip(f, 'initiatorIpAddress', 'initiatorIp');
   const dst = ip(f, 'responderIpAddress', 'responderIp');
@@ -310,21 +596,14 @@ function observeConnection(record: EStreamerRecord, names: Names): Observation {
   const siSide = num(f, 'securityIntelligenceSourceDestination') ?? 0;
   const siCategory = pick(names, 'securityIntelligenceList1', 'securityIntelligenceList2', 'securityIntelligenceCategory');
   const ruleReason = num(f, 'ruleReason') ?? 0;
-  const blocked = /block|reset|drop|deny/i.test(action ?? '') || (ruleReason & 1) !== 0;
+  const blocked = memoTest(BLOCKING_ACTIONS, /block|reset|drop|deny/i, action ?? '') || (ruleReason & 1) !== 0;
   const siSideName = pick(names, 'securityIntelligenceSourceDestination');
   const isSi = siSide !== 0 || !!siCategory;
-  const what = [app, client, webApp].filter((x, i, a) => x && a.indexOf(x) === i).join(' / ');
-  const parts = [`${endpoint(src, sport)} -> ${endpoint(dst, dport)}${proto ? ` ${proto}` : ''}`];
-  if (what) parts.push(what);
-  if (url) parts.push(url);
-  if (dns) parts.push(`dns ${dns}`);
-  parts.push(`${bytesText(sent)} out / ${bytesText(received)} in`);
-  if (action) parts.push(action);
-  if (isSi) parts.push(`SI ${siCategory ?? 'match'}${blocked ? ' (blocked)' : ''}`);
-  const cnc = isSi && /\b(cnc|c&c|c2|command.?and.?control|bot)/i.test(siCategory ?? '');
-  const malware = isSi && !cnc && /malware|exploit|phishing|dga/i.test(siCategory ?? '');
-  const obs = base(record, 'connection', cnc || malware ? (blocked ? 3 : 1) : isSi ? 4 : 5, parts.join(', '), src, dst);
-  obs.connectionKey = connectionKeyOf(record);
+  const cnc = isSi && memoTest(CNC_LISTS, /\b(cnc|c&c|c2|command.?and.?control|bot)/i, siCategory ?? '');
+  const malware = isSi && !cnc && memoTest(MALWARE_LISTS, /malware|exploit|phishing|dga/i, siCategory ?? '');
+  const args: TextArg[] = [sport, dport, proto, app, client, webApp, url, dns, sent, received, action, isSi, siCategory, blocked];
+  const obs = base(record, 'connection', cnc || malware ? (blocked ? 3 : 1) : isSi ? 4 : 5, Text.connection, args, src, dst);
+  setConnection(obs, record);
   obs.iocNumber = num(f, 'iocNumber') || undefined;
   const user = pick(names, 'user');
   if (src && user && !PLACEHOLDER_USERS.test(user)) addFact(obs, { ip: src, user });
@@ -334,8 +613,8 @@ function observeConnection(record: EStreamerRecord, names: Names): Observation {
   // The side on the list is the CnC / malware server; the other side is the infected host.
   // 281 names the listed side; when unresolved, fall back to the internal host, then the initiator.
   let host: string | undefined;
-  if (siSideName && /^dest|responder/i.test(siSideName)) host = src;
-  else if (siSideName && /^source|initiator/i.test(siSideName)) host = dst;
+  if (siSideName && memoTest(DEST_SIDES, /^dest|responder/i, siSideName)) host = src;
+  else if (siSideName && memoTest(SOURCE_SIDES, /^source|initiator/i, siSideName)) host = dst;
   host ??= victimOf(src, dst, 'a');
   if (!host) return obs;
   const peer = host === src ? dst : src;
@@ -357,24 +636,14 @@ function observeConnection(record: EStreamerRecord, names: Names): Observation {
   return obs;
 }
 
-function actionName(action: number | undefined): string | undefined {
-  // AC rule actions when metadata 120 is missing (values as the FMC sends them).
-  const table: Record<number, string> = { 1: 'Block', 2: 'Allow', 3: 'Trust', 4: 'Monitor', 5: 'Block with reset', 6: 'Interactive Block', 7: 'Interactive Block with reset' };
-  return action === undefined ? undefined : table[action];
-}
+const MALWARE_DISPOSITIONS = new Map<string, boolean>();
 
-function sha256Of(record: EStreamerRecord, name: string): string | undefined {
-  const v = field(record.fields, name);
-  if (v instanceof Uint8Array) return v.every((b) => b === 0) ? undefined : hex(v);
-  return typeof v === 'string' && v ? v.toLowerCase() : undefined;
-}
-
-function observeFile(record: EStreamerRecord, names: Names): Observation {
+function observeFile(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
   const src = ip(f, 'sourceIpAddress');
   const dst = ip(f, 'destinationIpAddress');
   const name = str(f, 'fileName') ?? '(unnamed)';
-  const sha = sha256Of(record, 'shaHash');
+  const sha = shaPrefixOf(record, 'shaHash');
   const dispositionId = num(f, 'disposition');
   const disposition = pick(names, 'disposition') ?? (dispositionId !== undefined ? DISPOSITION_NAMES[dispositionId] : undefined);
   const actionId = num(f, 'action');
@@ -383,15 +652,11 @@ function observeFile(record: EStreamerRecord, names: Names): Observation {
   const threat = pick(names, 'detection');
   const direction = num(f, 'direction');
   const score = num(f, 'threatScore');
-  const isMalware = record.recordType === 502 || dispositionId === 3 || dispositionId === 5 || /malware|custom/i.test(disposition ?? '');
+  const isMalware = record.recordType === 502 || dispositionId === 3 || dispositionId === 5 || memoTest(MALWARE_DISPOSITIONS, /malware|custom/i, disposition ?? '');
   const blocked = fileActionBlocked(actionId, action);
-  const verb = direction === 2 ? 'upload' : 'download';
-  const summary =
-    `${isMalware ? 'Malware ' : ''}file ${quote(name)}${fileType ? ` (${fileType})` : ''}${threat && threat !== name ? ` ${threat}` : ''}` +
-    `${sha ? ` sha256 ${shortSha(sha)}` : ''}, ${verb} ${src ?? '?'} -> ${dst ?? '?'}` +
-    `${disposition ? `, ${disposition}` : ''}${action ? `, ${action}` : ''}${score ? `, threat score ${score}` : ''}`;
-  const obs = base(record, 'file', isMalware ? (blocked ? 3 : 1) : 5, summary, src, dst);
-  obs.connectionKey = connectionKeyOf(record);
+  const args: TextArg[] = [isMalware, name, fileType, threat, sha, direction === 2, disposition, action, score];
+  const obs = base(record, 'file', isMalware ? (blocked ? 3 : 1) : 5, Text.file, args, src, dst);
+  setConnection(obs, record);
   if (!isMalware) return obs;
   if (blocked) {
     obs.context = true;
@@ -400,16 +665,17 @@ function observeFile(record: EStreamerRecord, names: Names): Observation {
   // The receiver of a download is the destination; an upload is sent by the infected source.
   const host = direction === 2 ? src ?? dst : victimOf(dst, src, 'a');
   if (!host) return obs;
+  const short = shortSha(sha);
   obs.indicator = {
     host,
     kind: 'file-malware',
     strength: Strength.fileMalware,
-    description: `malware file ${quote(name)}${threat && threat !== name ? ` (${threat})` : ''}${sha ? ` sha256 ${shortSha(sha)}` : ''} transferred ${src ?? '?'} -> ${dst ?? '?'} with action ${action ?? 'unknown'} (not blocked)`,
+    description: `malware file ${quote(name)}${threat && threat !== name ? ` (${threat})` : ''}${short ? ` sha256 ${short}` : ''} transferred ${src ?? '?'} -> ${dst ?? '?'} with action ${action ?? 'unknown'} (not blocked)`,
   };
   return obs;
 }
 
-function observeMalware(record: EStreamerRecord, names: Names): Observation {
+function observeMalware(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
   const src = ip(f, 'sourceIpAddress');
   const dst = ip(f, 'destinationIpAddress');
@@ -420,20 +686,16 @@ function observeMalware(record: EStreamerRecord, names: Names): Observation {
   const detection = str(f, 'detectionName') ?? pick(names, 'detection');
   const fileName = str(f, 'fileName');
   const filePath = str(f, 'filePath');
-  const sha = sha256Of(record, 'fileShaHash');
+  const sha = shaPrefixOf(record, 'fileShaHash');
   const agentUser = str(f, 'user');
   const actionId = num(f, 'action');
   const action = pick(names, 'fileAction') ?? (actionId !== undefined ? FILE_ACTION_NAMES[actionId] : undefined);
-  const where = filePath ? `${filePath}${fileName && !filePath.endsWith(fileName) ? `/${fileName}` : ''}` : fileName;
-  const summary =
-    `AMP: ${typeName ?? `event type ${typeId ?? '?'}`}${subtypeName ? ` (${subtypeName})` : ''}` +
-    `${detection ? ` ${detection}` : ''}${where ? ` in ${quote(where)}` : ''}${sha ? ` sha256 ${shortSha(sha)}` : ''}` +
-    `${src && dst ? ` ${src} -> ${dst}` : src || dst ? ` on ${src ?? dst}` : ''}${agentUser ? `, user ${agentUser}` : ''}`;
   const strong = verdict === 'executed' || verdict === 'dropper' || verdict === 'botnet' || verdict === 'compromise';
   const networkTransfer = typeId === 1 || typeId === 2 || /network file transfer/i.test(typeName ?? '');
   const blocked = networkTransfer && fileActionBlocked(actionId, action);
-  const obs = base(record, 'file', strong ? 1 : verdict === 'detected' && !blocked ? 2 : 3, summary, src, dst);
-  obs.connectionKey = connectionKeyOf(record);
+  const args: TextArg[] = [typeName, typeId, subtypeName, detection, filePath, fileName, sha, agentUser];
+  const obs = base(record, 'file', strong ? 1 : verdict === 'detected' && !blocked ? 2 : 3, Text.malware, args, src, dst);
+  setConnection(obs, record);
   obs.iocNumber = num(f, 'iocNumber') || undefined;
   // An endpoint event names one host (usually in the destination field); a network transfer
   // lands on its receiver.
@@ -443,11 +705,13 @@ function observeMalware(record: EStreamerRecord, names: Names): Observation {
     if (verdict === 'contained' || blocked) obs.context = true;
     return obs;
   }
+  const where = whereText(filePath, fileName);
+  const short = shortSha(sha);
   obs.indicator = {
     host,
     kind: strong ? `amp-${verdict}` : 'amp-malware',
     strength: strong ? Strength.ampExecuted : Strength.ampDetected,
-    description: `AMP '${typeName}'${detection ? ` ${detection}` : ''}${where ? ` in ${quote(where)}` : ''}${sha ? ` sha256 ${shortSha(sha)}` : ''}`,
+    description: `AMP '${typeName}'${detection ? ` ${detection}` : ''}${where ? ` in ${quote(where)}` : ''}${short ? ` sha256 ${short}` : ''}`,
   };
   return obs;
 }
@@ -483,7 +747,7 @@ function discoveryMacs(record: EStreamerRecord): string[] {
   return out;
 }
 
-function observeIoc(record: EStreamerRecord, names: Names): Observation {
+function observeIoc(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
   const host = discoveryHost(record);
   const iocId = num(f, 'iocId', 'value', 'iocNumber', 'id');
@@ -492,8 +756,7 @@ function observeIoc(record: EStreamerRecord, names: Names): Observation {
   const iocName = [eventType, category ? `(${category})` : undefined].filter(Boolean).join(' ') || `IOC ${iocId ?? '?'}`;
   const firstSeen = num(f, 'firstSeen');
   const lastSeen = num(f, 'lastSeen');
-  const seen = firstSeen ? ` (first seen ${isoSecond(firstSeen)}${lastSeen && lastSeen !== firstSeen ? `, last seen ${isoSecond(lastSeen)}` : ''})` : '';
-  const obs = base(record, 'ioc', 1, `IOC set: ${iocName}${seen}`);
+  const obs = base(record, 'ioc', 1, Text.ioc, [iocName, firstSeen, lastSeen]);
   obs.src = host;
   obs.iocNumber = iocId || undefined;
   if (host) for (const m of discoveryMacs(record)) addFact(obs, { ip: host, mac: m });
@@ -517,14 +780,14 @@ function observeIoc(record: EStreamerRecord, names: Names): Observation {
   return obs;
 }
 
-function observeUser(record: EStreamerRecord, names: Names): Observation {
+const USER_VERBS: Record<number, string> = { 92: 'User dropped', 93: 'User removed', 94: 'New user', 95: 'User login', 170: 'VPN login', 171: 'VPN logoff' };
+
+function observeUser(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
   const host = ip(f, 'ipv6Address', 'ipv4Address') ?? discoveryHost(record);
   const user = str(f, 'username') ?? pick(names, 'user');
   const domain = str(f, 'domain');
-  const verbs: Record<number, string> = { 92: 'User dropped', 93: 'User removed', 94: 'New user', 95: 'User login', 170: 'VPN login', 171: 'VPN logoff' };
-  const who = `${user ?? 'unknown user'}${domain ? ` (${domain})` : ''}`;
-  const obs = base(record, 'user', 5, `${verbs[record.recordType] ?? 'User event'}: ${who}${host ? ` on ${host}` : ''}`);
+  const obs = base(record, 'user', 5, Text.user, [user, domain]);
   obs.src = host;
   if (host && user && !PLACEHOLDER_USERS.test(user) && record.recordType !== 92 && record.recordType !== 93) addFact(obs, { ip: host, user });
   return obs;
@@ -555,7 +818,7 @@ const DISCOVERY_NAMES: Record<number, string> = {
   107: 'Client application update',
 };
 
-function observeDiscovery(record: EStreamerRecord, names: Names): Observation | undefined {
+function observeDiscovery(record: EStreamerRecord, names: Names): EventFacts | undefined {
   const f = record.fields;
   const host = discoveryHost(record);
   if (!host) return undefined;
@@ -586,7 +849,7 @@ function observeDiscovery(record: EStreamerRecord, names: Names): Observation | 
     const version = str(f, 'version');
     details.push(`${client ?? `client application ${num(f, 'id') ?? '?'}`}${version ? `, version ${version}` : ''}`);
   }
-  const obs = base(record, 'discovery', 5, `${what}${details.length ? `: ${details.filter(Boolean).join(', ')}` : ''} (${host})`);
+  const obs = base(record, 'discovery', 5, Text.discovery, [what, details.length ? details.filter(Boolean).join(', ') : undefined]);
   obs.src = host;
   addFact(obs, facts);
   for (const m of macs) addFact(obs, { ip: host, mac: m });
