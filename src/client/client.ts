@@ -431,7 +431,13 @@ export class EStreamerClient extends Disposable {
     this.stats.lastRecordAt = Date.now();
     if (fresh.length === 0) return;
     this.storing++;
-    const written = this.sink.write(fresh).then(
+    let writing: Promise<RecordAddress[]>;
+    try {
+      writing = this.sink.write(fresh);
+    } catch (e) {
+      writing = Promise.reject(e); // a sink that throws instead of rejecting
+    }
+    const written = writing.then(
       (addresses) => {
         try {
           this.stored(fresh, newMetadata, addresses);
