@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { EStreamerRecord } from '../protocol/types';
 import { Emitter, type Event } from '../common/events';
 import { LANES, type AnalysisReport, type HostSummary, type HostTimeline, type IndicatorRef, type Lane, type RecordRef, type Severity, type TimelineEvent, type Verdict } from '../common/timeline';
-import { flatten, isoMicro } from './fields';
+import { breaksLines, flatten, isoMicro } from './fields';
 import { TEXT_ARITY, connectionKeyText, eventKeyText, observeEvent, summaryText, type EventFacts, type Indicator, type IocTrigger, type Names, type TextArg } from './observe';
 
 export const DEFAULT_BEFORE_MS = 24 * 3600 * 1000;
@@ -262,6 +262,10 @@ class EventStore {
   private readonly odd = new Map<number, OddValues>();
   /** Interned strings: the summaries' names and record text, mostly a few hundred distinct ones. */
   readonly strings: string[] = [];
+  /** Per interned string: whether it holds characters flatten() replaces (then the summary needs it). */
+  private readonly stringBreaks: boolean[] = [];
+  /** Whether the values args() last returned hold such a string. */
+  argsBreakLines = false;
   private readonly stringIds = new Map<string, number>();
   private readonly lastString = new Array<string | undefined>(MAX_ARITY).fill(undefined);
   private readonly lastStringId = new Int32Array(MAX_ARITY);
@@ -430,11 +434,16 @@ class EventStore {
     const n = TEXT_ARITY[c.text[i]];
     const at = i * MAX_ARITY;
     const out: TextArg[] = new Array<TextArg>(n);
+    let breaks = false;
     for (let k = 0; k < n; k++) {
       const tag = c.argTag[at + k];
       const v = c.argValue[at + k];
-      out[k] = tag === ARG_INT ? v : tag === ARG_STRING ? this.strings[v] : tag === ARG_DOUBLE ? this.doubles[v] : tag === ARG_UNDEFINED ? undefined : tag === ARG_TRUE;
+      if (tag === ARG_STRING) {
+        out[k] = this.strings[v];
+        breaks ||= this.stringBreaks[v];
+      } else out[k] = tag === ARG_INT ? v : tag === ARG_DOUBLE ? this.doubles[v] : tag === ARG_UNDEFINED ? undefined : tag === ARG_TRUE;
     }
+    this.argsBreakLines = breaks;
     return out;
   }
 
@@ -445,6 +454,7 @@ class EventStore {
       // The stored copy is flat: a rope would keep the pieces it was built from alive.
       void Number(s);
       this.strings.push(s);
+      this.stringBreaks.push(breaksLines(s));
       this.stringIds.set(s, id);
     }
     return id;
@@ -463,6 +473,8 @@ export class Analyzer {
   /** Hosts by number (an event's src and dst columns hold these numbers). */
   private readonly hostList: HostState[] = [];
   private readonly hostNumbers = new HostNumbers();
+  /** Per host number: whether the address text holds characters flatten() replaces (never, from the codec). */
+  private readonly hostBreaks: boolean[] = [];
   /**
    * Per host, in one array (HOST_STRIDE slots each, one cache line): events per lane, context
    * events, and whether the summary is stale. The summary needs them for every host.
@@ -576,6 +588,7 @@ export class Analyzer {
       id = this.hostList.length;
       const h: HostState = { id, ip, macs: new Set(), netbiosNames: new Set(), os: new Set(), users: new Set(), indicators: new IntList(), order: ipOrder(ip) };
       this.hostList.push(h);
+      this.hostBreaks.push(breaksLines(ip));
       this.hostMap.set(ip, h);
       this.hostNumbers.set(ip, id);
       if ((id + 1) * HOST_STRIDE > this.hostCounts.length) this.hostCounts = grow(this.hostCounts, this.hostCounts.length * 2);
@@ -723,7 +736,7 @@ export class Analyzer {
         severity: ev.severity(s),
         recordType,
         family: ev.family(s),
-        summary: flatten(summaryText(ev.text(s), ev.args(s), src, dst, recordType)),
+        summary: this.summaryLine(s, src, dst, recordType),
         links,
         ref: { file: this.files[ev.file(s)], line: ev.line(s) },
       };
@@ -754,6 +767,18 @@ export class Analyzer {
 
   dispose(): void {
     this.changeEmitter.dispose();
+  }
+
+  /**
+   * The event's one-line summary. Templates and numbers never hold line-breaking characters, so
+   * flatten() (a regular expression over the whole line) only runs when a value might.
+   */
+  private summaryLine(s: number, src: string | undefined, dst: string | undefined, recordType: number): string {
+    const ev = this.ev;
+    const text = summaryText(ev.text(s), ev.args(s), src, dst, recordType);
+    const a = ev.src(s);
+    const b = ev.dst(s);
+    return ev.argsBreakLines || (a >= 0 && this.hostBreaks[a]) || (b >= 0 && this.hostBreaks[b]) ? flatten(text) : text;
   }
 
   private ipOf(host: number): string | undefined {

@@ -216,6 +216,12 @@ export function connectionKeyOf(record: EStreamerRecord): string | undefined {
 }
 
 const LINE_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+const HAS_LINE_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** Whether flatten() would change text made of `text` and characters it does not change. */
+export function breaksLines(text: string): boolean {
+  return HAS_LINE_BREAKING.test(text);
+}
 
 /**
  * A string built with + or a template is a rope that keeps every piece alive; a million stored
