@@ -180,79 +180,69 @@ const ARG_FALSE = 3;
 const ARG_TRUE = 4;
 const ARG_DOUBLE = 5;
 
-/** Events per chunk of columns (the first chunk starts small and grows to this). */
+/** Events per chunk (the first chunk starts small and grows to this). */
 const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK - 1;
 
-/** The columns for CHUNK events (or fewer, for the first chunk while it grows). */
+/**
+ * An event is one row of ROW 32-bit words: a timeline reads events scattered over the whole
+ * store, and a row is two cache lines where a column per fact would be a dozen.
+ */
+const W_TIME = 0; // float64: words 0-1
+const W_TYPE = 2;
+const W_SRC = 3;
+const W_DST = 4;
+const W_FILE = 5;
+const W_LINE = 6;
+/** lane (bits 0-3), severity (4-7), family (8-15), flags (16-23), summary template (24-31). */
+const W_PACKED = 7;
+const W_IOC = 8;
+const W_CONN = 9; // 4 words: device, instance, second, counter
+const W_EVENT = 13; // 2 words: device, event id
+const W_TAGS = 15; // 2 words: 3-bit tags of the summary values, 10 to a word
+const W_ARGS = 17; // MAX_ARITY words: the summary values
+const ROW = 32;
+if (W_ARGS + MAX_ARITY > ROW) throw new Error('analysis: summary values do not fit an event row');
+
+/** The rows of CHUNK events (or fewer, for the first chunk while it grows), three views of one buffer. */
 class Chunk {
-  readonly timeMs: Float64Array;
-  readonly recordType: Uint32Array;
-  readonly src: Int32Array;
-  readonly dst: Int32Array;
-  readonly file: Int32Array;
-  readonly line: Uint32Array;
-  readonly lane: Uint8Array;
-  readonly severity: Uint8Array;
-  readonly family: Uint8Array;
-  readonly flags: Uint8Array;
-  readonly text: Uint8Array;
-  readonly iocNumber: Uint32Array;
-  /** Connection key parts, 4 per event. */
-  readonly conn: Uint32Array;
-  /** Intrusion event key parts, 2 per event. */
-  readonly eventKey: Uint32Array;
-  /** Summary values, MAX_ARITY slots per event: a tag and an int32 (a string's or a double's number for those). */
-  readonly argTag: Uint8Array;
-  readonly argValue: Int32Array;
+  readonly f64: Float64Array;
+  readonly u32: Uint32Array;
+  readonly i32: Int32Array;
 
   constructor(readonly size: number, from?: Chunk) {
-    this.timeMs = copy(new Float64Array(size), from?.timeMs);
-    this.recordType = copy(new Uint32Array(size), from?.recordType);
-    this.src = copy(new Int32Array(size), from?.src);
-    this.dst = copy(new Int32Array(size), from?.dst);
-    this.file = copy(new Int32Array(size), from?.file);
-    this.line = copy(new Uint32Array(size), from?.line);
-    this.lane = copy(new Uint8Array(size), from?.lane);
-    this.severity = copy(new Uint8Array(size), from?.severity);
-    this.family = copy(new Uint8Array(size), from?.family);
-    this.flags = copy(new Uint8Array(size), from?.flags);
-    this.text = copy(new Uint8Array(size), from?.text);
-    this.iocNumber = copy(new Uint32Array(size), from?.iocNumber);
-    this.conn = copy(new Uint32Array(size * 4), from?.conn);
-    this.eventKey = copy(new Uint32Array(size * 2), from?.eventKey);
-    this.argTag = copy(new Uint8Array(size * MAX_ARITY), from?.argTag);
-    this.argValue = copy(new Int32Array(size * MAX_ARITY), from?.argValue);
+    const buffer = new ArrayBuffer(size * ROW * 4);
+    this.f64 = new Float64Array(buffer);
+    this.u32 = new Uint32Array(buffer);
+    this.i32 = new Int32Array(buffer);
+    if (from) this.u32.set(from.u32);
   }
 }
 
-function copy<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(to: T, from: T | undefined): T {
-  if (from) to.set(from);
-  return to;
-}
-
-/** Values of an event that do not fit their compact column (not uint32): kept as they are. */
+/** Values of an event that do not fit their place in the row (not uint32, a 257th family): kept as they are. */
 interface OddValues {
   recordType?: number;
   line?: number;
   iocNumber?: number;
   connectionKey?: string;
   eventKey?: string;
+  family?: string;
 }
 
 function isUint32(v: number): boolean {
-  return v >>> 0 === v && !Object.is(v, -0);
+  // 1 / -0 is -Infinity: -0 would come back as 0.
+  return v >>> 0 === v && (v !== 0 || 1 / v > 0);
 }
 
 /**
- * Every event's facts in columns of typed arrays, in chunks of CHUNK events: a million events are
- * a few hundred arrays rather than a million objects with their strings, so storing them costs
- * the garbage collector next to nothing, and a new chunk copies nothing. Columns are as narrow as
- * the values allow (about 135 bytes an event): fresh memory costs page faults, so every byte per
- * event counts at a million events. Strings (file names, the names and record text a summary
- * shows) are kept once each and referred to by number; hosts are numbers the Analyzer gives.
- * Indicators, IOC triggers and values too wide for their column are few and kept by event number.
+ * Every event's facts in rows of 32-bit words in chunks of CHUNK events: a million events are a
+ * few dozen buffers rather than a million objects with their strings, so storing them costs the
+ * garbage collector next to nothing, and a new chunk copies nothing. A row is 128 bytes: fresh
+ * memory costs page faults, so every byte per event counts at a million events. Strings (file
+ * names, the names and record text a summary shows) are kept once each and referred to by
+ * number; hosts are numbers the Analyzer gives. Indicators, IOC triggers and values too wide for
+ * the row are few and kept by event number.
  */
 class EventStore {
   length = 0;
@@ -282,74 +272,80 @@ class EventStore {
     const i = seq & CHUNK_MASK;
     if (!c) this.chunks.push((c = new Chunk(CHUNK)));
     else if (i === c.size) this.chunks[seq >>> CHUNK_BITS] = c = new Chunk(c.size * 2, c); // the first chunk, growing
+    const u = c.u32;
+    const r = i * ROW;
     let odd: OddValues | undefined;
-    c.timeMs[i] = obs.timeMs;
-    if (isUint32(obs.recordType)) c.recordType[i] = obs.recordType;
+    c.f64[(r + W_TIME) >> 1] = obs.timeMs;
+    if (isUint32(obs.recordType)) u[r + W_TYPE] = obs.recordType;
     else (odd ??= {}).recordType = obs.recordType;
-    c.src[i] = src;
-    c.dst[i] = dst;
-    c.file[i] = file;
-    if (isUint32(line)) c.line[i] = line;
+    c.i32[r + W_SRC] = src;
+    c.i32[r + W_DST] = dst;
+    c.i32[r + W_FILE] = file;
+    if (isUint32(line)) u[r + W_LINE] = line;
     else (odd ??= {}).line = line;
-    c.lane[i] = lane;
-    c.severity[i] = obs.severity;
     if (obs.family !== this.lastFamily) {
       this.lastFamily = obs.family;
       this.lastFamilyId = this.families.indexOf(obs.family);
       if (this.lastFamilyId < 0) this.lastFamilyId = this.families.push(obs.family) - 1;
     }
-    c.family[i] = this.lastFamilyId;
+    if (this.lastFamilyId > 255) (odd ??= {}).family = obs.family;
     const ioc = obs.iocNumber ?? 0;
-    if (isUint32(ioc)) c.iocNumber[i] = ioc;
+    if (isUint32(ioc)) u[r + W_IOC] = ioc;
     else (odd ??= {}).iocNumber = ioc;
     if (obs.hasConnection) {
       const { connDevice: d, connInstance: n, connSecond: t, connCounter: k } = obs;
       if (isUint32(d) && isUint32(n) && isUint32(t) && isUint32(k)) {
-        c.conn[i * 4] = d;
-        c.conn[i * 4 + 1] = n;
-        c.conn[i * 4 + 2] = t;
-        c.conn[i * 4 + 3] = k;
+        u[r + W_CONN] = d;
+        u[r + W_CONN + 1] = n;
+        u[r + W_CONN + 2] = t;
+        u[r + W_CONN + 3] = k;
       } else (odd ??= {}).connectionKey = connectionKeyText(d, n, t, k);
     }
     if (obs.hasEventKey) {
       if (isUint32(obs.eventDevice) && isUint32(obs.eventId)) {
-        c.eventKey[i * 2] = obs.eventDevice;
-        c.eventKey[i * 2 + 1] = obs.eventId;
+        u[r + W_EVENT] = obs.eventDevice;
+        u[r + W_EVENT + 1] = obs.eventId;
       } else (odd ??= {}).eventKey = eventKeyText(obs.eventDevice, obs.eventId);
     }
-    c.flags[i] =
+    const flags =
       (obs.context ? CONTEXT : 0) |
       (obs.hasConnection ? HAS_CONNECTION : 0) |
       (obs.hasEventKey ? HAS_EVENT_KEY : 0) |
       (obs.indicator ? HAS_INDICATOR : 0) |
       (obs.iocTrigger ? HAS_TRIGGER : 0) |
       (odd ? HAS_ODD : 0);
+    u[r + W_PACKED] = (lane | (obs.severity << 4) | ((this.lastFamilyId & 255) << 8) | (flags << 16) | (obs.text << 24)) >>> 0;
     if (odd) this.odd.set(seq, odd);
-    c.text[i] = obs.text;
     const args = obs.args;
-    const at = i * MAX_ARITY;
+    let tags0 = 0;
+    let tags1 = 0;
     for (let k = 0; k < args.length; k++) {
       const v = args[k];
-      if (v === undefined) c.argTag[at + k] = ARG_UNDEFINED;
+      let tag: number;
+      if (v === undefined) tag = ARG_UNDEFINED;
       else if (typeof v === 'number') {
-        if ((v | 0) === v && !Object.is(v, -0)) {
-          c.argTag[at + k] = ARG_INT;
-          c.argValue[at + k] = v;
+        if ((v | 0) === v && (v !== 0 || 1 / v > 0)) {
+          tag = ARG_INT;
+          c.i32[r + W_ARGS + k] = v;
         } else {
-          c.argTag[at + k] = ARG_DOUBLE;
-          c.argValue[at + k] = this.doubles.push(v) - 1;
+          tag = ARG_DOUBLE;
+          c.i32[r + W_ARGS + k] = this.doubles.push(v) - 1;
         }
       } else if (typeof v === 'string') {
-        c.argTag[at + k] = ARG_STRING;
+        tag = ARG_STRING;
         // Names come from the metadata cache event after event, record text often repeats: a
         // comparison with the last string at this position mostly saves the lookup.
         if (v !== this.lastString[k]) {
           this.lastString[k] = v;
           this.lastStringId[k] = this.intern(v);
         }
-        c.argValue[at + k] = this.lastStringId[k];
-      } else c.argTag[at + k] = v ? ARG_TRUE : ARG_FALSE;
+        c.i32[r + W_ARGS + k] = this.lastStringId[k];
+      } else tag = v ? ARG_TRUE : ARG_FALSE;
+      if (k < 10) tags0 |= tag << (3 * k);
+      else tags1 |= tag << (3 * (k - 10));
     }
+    u[r + W_TAGS] = tags0;
+    u[r + W_TAGS + 1] = tags1;
     if (obs.indicator) this.indicators.set(seq, obs.indicator);
     if (obs.iocTrigger) this.iocTriggers.set(seq, obs.iocTrigger);
     return seq;
@@ -359,85 +355,92 @@ class EventStore {
     return this.chunks[seq >>> CHUNK_BITS];
   }
 
+  private packed(seq: number): number {
+    return this.chunk(seq).u32[(seq & CHUNK_MASK) * ROW + W_PACKED];
+  }
+
+  private oddOf(seq: number): OddValues | undefined {
+    return this.flags(seq) & HAS_ODD ? this.odd.get(seq) : undefined;
+  }
+
   timeMs(seq: number): number {
-    return this.chunk(seq).timeMs[seq & CHUNK_MASK];
+    return this.chunk(seq).f64[((seq & CHUNK_MASK) * ROW + W_TIME) >> 1];
   }
 
   recordType(seq: number): number {
-    const c = this.chunk(seq);
-    const i = seq & CHUNK_MASK;
-    return c.flags[i] & HAS_ODD ? this.odd.get(seq)?.recordType ?? c.recordType[i] : c.recordType[i];
+    return this.oddOf(seq)?.recordType ?? this.chunk(seq).u32[(seq & CHUNK_MASK) * ROW + W_TYPE];
   }
 
   src(seq: number): number {
-    return this.chunk(seq).src[seq & CHUNK_MASK];
+    return this.chunk(seq).i32[(seq & CHUNK_MASK) * ROW + W_SRC];
   }
 
   dst(seq: number): number {
-    return this.chunk(seq).dst[seq & CHUNK_MASK];
+    return this.chunk(seq).i32[(seq & CHUNK_MASK) * ROW + W_DST];
   }
 
   file(seq: number): number {
-    return this.chunk(seq).file[seq & CHUNK_MASK];
+    return this.chunk(seq).i32[(seq & CHUNK_MASK) * ROW + W_FILE];
   }
 
   line(seq: number): number {
-    const c = this.chunk(seq);
-    const i = seq & CHUNK_MASK;
-    return c.flags[i] & HAS_ODD ? this.odd.get(seq)?.line ?? c.line[i] : c.line[i];
+    return this.oddOf(seq)?.line ?? this.chunk(seq).u32[(seq & CHUNK_MASK) * ROW + W_LINE];
   }
 
   lane(seq: number): Lane {
-    return LANES[this.chunk(seq).lane[seq & CHUNK_MASK]];
+    return LANES[this.packed(seq) & 15];
   }
 
   severity(seq: number): Severity {
-    return this.chunk(seq).severity[seq & CHUNK_MASK] as Severity;
+    return ((this.packed(seq) >>> 4) & 15) as Severity;
   }
 
   family(seq: number): string {
-    return this.families[this.chunk(seq).family[seq & CHUNK_MASK]];
+    return this.oddOf(seq)?.family ?? this.families[(this.packed(seq) >>> 8) & 255];
   }
 
   flags(seq: number): number {
-    return this.chunk(seq).flags[seq & CHUNK_MASK];
+    return (this.packed(seq) >>> 16) & 255;
   }
 
   iocNumber(seq: number): number | undefined {
-    const c = this.chunk(seq);
-    const i = seq & CHUNK_MASK;
-    return (c.flags[i] & HAS_ODD ? this.odd.get(seq)?.iocNumber ?? c.iocNumber[i] : c.iocNumber[i]) || undefined;
+    return (this.oddOf(seq)?.iocNumber ?? this.chunk(seq).u32[(seq & CHUNK_MASK) * ROW + W_IOC]) || undefined;
   }
 
   connectionKey(seq: number): string | undefined {
-    const c = this.chunk(seq);
-    const i = seq & CHUNK_MASK;
-    if (!(c.flags[i] & HAS_CONNECTION)) return undefined;
-    return (c.flags[i] & HAS_ODD ? this.odd.get(seq)?.connectionKey : undefined) ?? connectionKeyText(c.conn[i * 4], c.conn[i * 4 + 1], c.conn[i * 4 + 2], c.conn[i * 4 + 3]);
+    if (!(this.flags(seq) & HAS_CONNECTION)) return undefined;
+    const odd = this.oddOf(seq)?.connectionKey;
+    if (odd !== undefined) return odd;
+    const u = this.chunk(seq).u32;
+    const r = (seq & CHUNK_MASK) * ROW + W_CONN;
+    return connectionKeyText(u[r], u[r + 1], u[r + 2], u[r + 3]);
   }
 
   eventKey(seq: number): string | undefined {
-    const c = this.chunk(seq);
-    const i = seq & CHUNK_MASK;
-    if (!(c.flags[i] & HAS_EVENT_KEY)) return undefined;
-    return (c.flags[i] & HAS_ODD ? this.odd.get(seq)?.eventKey : undefined) ?? eventKeyText(c.eventKey[i * 2], c.eventKey[i * 2 + 1]);
+    if (!(this.flags(seq) & HAS_EVENT_KEY)) return undefined;
+    const odd = this.oddOf(seq)?.eventKey;
+    if (odd !== undefined) return odd;
+    const u = this.chunk(seq).u32;
+    const r = (seq & CHUNK_MASK) * ROW + W_EVENT;
+    return eventKeyText(u[r], u[r + 1]);
   }
 
   /** The event's summary template number and values. */
   text(seq: number): number {
-    return this.chunk(seq).text[seq & CHUNK_MASK];
+    return this.packed(seq) >>> 24;
   }
 
   args(seq: number): TextArg[] {
     const c = this.chunk(seq);
-    const i = seq & CHUNK_MASK;
-    const n = TEXT_ARITY[c.text[i]];
-    const at = i * MAX_ARITY;
+    const r = (seq & CHUNK_MASK) * ROW;
+    const n = TEXT_ARITY[c.u32[r + W_PACKED] >>> 24];
+    const tags0 = c.u32[r + W_TAGS];
+    const tags1 = c.u32[r + W_TAGS + 1];
     const out: TextArg[] = new Array<TextArg>(n);
     let breaks = false;
     for (let k = 0; k < n; k++) {
-      const tag = c.argTag[at + k];
-      const v = c.argValue[at + k];
+      const tag = k < 10 ? (tags0 >>> (3 * k)) & 7 : (tags1 >>> (3 * (k - 10))) & 7;
+      const v = c.i32[r + W_ARGS + k];
       if (tag === ARG_STRING) {
         out[k] = this.strings[v];
         breaks ||= this.stringBreaks[v];
@@ -495,8 +498,33 @@ export class Analyzer {
   private records = 0;
   private skipped = 0;
 
-  /** Fires (at most once per microtask) after records were added. */
-  readonly onDidChange: Event<void> = this.changeEmitter.event;
+  /** Listeners of onDidChange: without any, adding a record schedules nothing. */
+  private listeners = 0;
+  /** Records were added while nobody listened. */
+  private unannounced = false;
+
+  /**
+   * Fires (at most once per microtask) after records were added; a listener that subscribes after
+   * records were added unheard gets one change too. (A microtask per record costs a dump reader
+   * that awaits between records a third of a microsecond each, for nobody.)
+   */
+  readonly onDidChange: Event<void> = (listener) => {
+    const subscription = this.changeEmitter.event(listener);
+    this.listeners++;
+    if (this.unannounced) {
+      this.unannounced = false;
+      this.scheduleChange();
+    }
+    let disposed = false;
+    return {
+      dispose: () => {
+        if (disposed) return;
+        disposed = true;
+        this.listeners--;
+        subscription.dispose();
+      },
+    };
+  };
 
   get recordsRead(): number {
     return this.records;
@@ -566,7 +594,8 @@ export class Analyzer {
         h.cached = undefined;
       }
     }
-    this.scheduleChange();
+    if (this.listeners > 0) this.scheduleChange();
+    else this.unannounced = true;
   }
 
   /** All hosts, worst first (score, then address). */

@@ -260,6 +260,29 @@ describe('analysis: timelines', () => {
     assert.ok(t?.events.every((e) => e.links.length <= 32), 'links per event are capped');
   });
 
+  it('tells a listener that subscribes after records arrived unheard once, and stops telling it once disposed', async () => {
+    const a = new Analyzer();
+    const cache = new MetadataCache();
+    feed([...ADMIN, intrusion({ src: ATTACKER, dst: VICTIM, at: T0, impact: 1 })], a, cache);
+    await Promise.resolve();
+    let changes = 0;
+    const subscription = a.onDidChange(() => changes++);
+    await Promise.resolve();
+    assert.equal(changes, 1, 'the records added before it subscribed');
+    feed([intrusion({ src: ATTACKER, dst: VICTIM, at: T0 + 1, impact: 1 })], a, cache);
+    await Promise.resolve();
+    assert.equal(changes, 2);
+    subscription.dispose();
+    subscription.dispose();
+    feed([intrusion({ src: ATTACKER, dst: VICTIM, at: T0 + 2, impact: 1 })], a, cache);
+    await Promise.resolve();
+    assert.equal(changes, 2, 'nothing after dispose');
+    const again = a.onDidChange(() => changes++);
+    await Promise.resolve();
+    assert.equal(changes, 3, 'a new listener hears of the records added meanwhile');
+    again.dispose();
+  });
+
   it('is plain JSON and updates as records arrive', async () => {
     const a = new Analyzer();
     let changes = 0;
