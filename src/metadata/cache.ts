@@ -324,8 +324,12 @@ export class MetadataCache {
     if (!keyOf) return false;
     let table = this.tables.get(record.recordType);
     if (!table) this.tables.set(record.recordType, (table = new Map()));
-    const value = plain(record.fields);
     const keys = keyOf(record.fields);
+    // The FMC sends the same metadata again and again (before each event that needs it): keep
+    // what is stored then, rather than a fresh copy that only lives long enough to be old garbage.
+    const stored = table.get(keys[0]);
+    if (stored !== undefined && samePlain(stored, record.fields) && keys.every((k) => table!.get(k) === stored)) return true;
+    const value = plain(record.fields);
     for (const key of keys) table.set(key, value);
     this.index(record.recordType, keys, value);
     if (record.recordType === 117) {
@@ -400,6 +404,20 @@ export class MetadataCache {
     }
     return cache;
   }
+}
+
+/** True if plain(fields) would equal `stored` (same keys, same values). */
+function samePlain(stored: Fields, fields: Fields): boolean {
+  let n = 0;
+  for (const k in fields) {
+    const v: FieldValue = fields[k];
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
+      if (stored[k] !== v) return false;
+      n++;
+    }
+  }
+  for (const k in stored) if (--n < 0 || !(k in fields)) return false;
+  return n === 0;
 }
 
 /** Metadata fields are scalars; drop anything that would not survive JSON (never expected). */

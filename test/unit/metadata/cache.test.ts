@@ -166,6 +166,29 @@ describe('MetadataCache for intrusion, file, malware, IOC and correlation events
     }
   });
 
+  it('a metadata record sent again changes nothing; a changed one, or one that moves a shared key back, replaces what is stored', () => {
+    const local = new MetadataCache();
+    const other = '99999999-2222-3333-4444-555555555555';
+    const device = meta(123, { id: 7, name: 'fw-7' });
+    assert.ok(local.add(device));
+    const stored = local.lookup(123, 7);
+    assert.ok(local.add(meta(123, { id: 7, name: 'fw-7' })));
+    assert.strictEqual(local.lookup(123, 7), stored, 'the same values: the stored entry is kept');
+    assert.ok(local.add(meta(123, { id: 7, name: 'fw-7b' })));
+    assert.deepStrictEqual(local.lookup(123, 7), { id: 7, name: 'fw-7b' });
+    local.add(meta(145, { uuid: other, sensorId: 7, name: 'edge-ac' }));
+    local.add(meta(145, { uuid: other, sensorId: 8, name: 'core-ac' }));
+    local.add(meta(145, { uuid: other, sensorId: 7, name: 'edge-ac' })); // "*:uuid" is core-ac's until this comes again
+    const event = (deviceId: number) => decodeRecord(encodeRecord({ recordType: 400, archiveTimestamp: 1, fields: { deviceId, accessControlPolicyUuid: other } }));
+    assert.strictEqual(local.names(event(9)).accessControlPolicy, 'edge-ac', 'fallback by uuid: the last one sent');
+    assert.strictEqual(local.names(event(8)).accessControlPolicy, 'core-ac');
+    assert.strictEqual(local.names(event(7)).device, 'fw-7b');
+    const fresh = new MetadataCache();
+    const edge = meta(145, { uuid: other, sensorId: 7, name: 'edge-ac' });
+    for (const r of [device, meta(123, { id: 7, name: 'fw-7b' }), edge, meta(145, { uuid: other, sensorId: 8, name: 'core-ac' }), edge]) fresh.add(r);
+    assert.deepStrictEqual(local.toJSON(), fresh.toJSON());
+  });
+
   it('resolves an intrusion event (message, SID, classification, priority, policies, rule, user, IOC)', () => {
     const event = decodeRecord(encodeRecord({ recordType: 400, archiveTimestamp: 1, fields: {
       deviceId: 7, generatorId: 1, ruleId: 2001219, ruleRevision: 3, classificationId: 30, priorityId: 1, policyUuid: 'aaaaaaaa-0000-0000-0000-000000000001',
