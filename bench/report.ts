@@ -4,9 +4,10 @@
  *
  *   npm run bench [-- --scale N] [--out BENCHMARKS.md] [--skip timeline,stream]
  *
- * --scale multiplies the default sizes (chosen to finish in a few minutes on a 2-core machine):
- * `--scale 10` gives the 1 M-record figures the individual scripts default to. Each script's own
- * output is copied verbatim; this script only adds the context (CPU, cores, Node, load average).
+ * --scale multiplies the default sizes: 1 M records or events for decode, stream, dump and
+ * analyze, the sizes the issues' targets are stated for (about 5 minutes on a 2-core machine;
+ * `--scale 0.1` for a quick look). Each script's own output is copied verbatim; this script only
+ * adds the context (CPU, cores, Node, load average).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -31,10 +32,10 @@ interface Bench {
 }
 
 const BENCHES: Bench[] = [
-  { name: 'decode', what: 'Codec: records decoded per second (real connection records, generated intrusion/malware, names resolved, whole bundles)', args: ['bench/decode.ts', n(200_000)] },
-  { name: 'stream', what: 'End to end: simulator → mutual TLS on loopback → decode → counting sink / dump writer', args: ['bench/stream.ts', '--events', n(100_000), '--server', 'replay'] },
-  { name: 'dump', what: 'Dump writer and reader throughput (real fixture records, fsync per batch)', args: ['bench/dump.ts', '--records', n(100_000), '--batch', '1000'] },
-  { name: 'analyze', what: 'Compromise analysis of events read back from dumps (write, read + Analyzer.add, verdicts, timelines)', args: ['bench/analyze.ts', '--events', n(100_000)] },
+  { name: 'decode', what: 'Codec: records decoded per second (real connection records, generated intrusion/malware, names resolved, whole bundles)', args: ['bench/decode.ts', n(1_000_000)] },
+  { name: 'stream', what: 'End to end, 1M events as in issue #5: simulator → mutual TLS on loopback → decode → counting sink / dump writer (`--10m` for the 10M run)', args: ['bench/stream.ts', '--events', n(1_000_000), '--server', 'replay'] },
+  { name: 'dump', what: 'Dump writer and reader throughput, 1M records as in issue #6 (real fixture records, fsync per batch)', args: ['bench/dump.ts', '--records', n(1_000_000), '--batch', '1000'] },
+  { name: 'analyze', what: 'Compromise analysis of 1M events read back from dumps, as in issue #7 (write, read + Analyzer.add, verdicts, timelines)', args: ['bench/analyze.ts', '--events', n(1_000_000)] },
   { name: 'timeline', what: 'Timeline webview in Chromium: first paint and scroll frames at 10k and 100k events (fixed sizes)', args: ['bench/timeline.ts'] },
   { name: 'fuzz', what: 'Seeded fuzzing of the codec and the dump reader: crashes, hangs, memory blow-ups (`npx tsx bench/fuzz.ts 1000000` for the 10⁶ target)', args: ['bench/fuzz.ts', n(20_000)] },
   { name: 'soak', what: 'Fault soak: compromise scenario, a fault on every connection, slow consumer; dumps compared with the ground truth', args: ['bench/soak.ts', '--hosts', n(400), '--fault-every', '2000'] },
