@@ -11,7 +11,7 @@
  */
 import type { EStreamerRecord, Fields } from '../protocol/types';
 import type { Lane, Severity } from '../common/timeline';
-import { eventTimeMs, field, hex, ip, isInternal, mac, num, str } from './fields';
+import { eventTimeMs, field, hex, ipAt, isInternal, macAt, numAt, reader, strAt, type Reader } from './fields';
 import {
   DISPOSITION_NAMES,
   FILE_ACTION_NAMES,
@@ -26,6 +26,81 @@ import {
   iocClassOf,
   type IocClass,
 } from './classes';
+
+/** Field readers (see reader() in fields.ts), one per set of names read. */
+const R_address = reader('address');
+const R_ipProtocolId = reader('ipProtocolId');
+const R_protocol = reader('protocol');
+const R_action = reader('action');
+const R_blocked = reader('blocked');
+const R_clientUrl = reader('clientUrl');
+const R_connectionCounter = reader('connectionCounter');
+const R_connectionEventTimestamp_connectionTimestamp = reader('connectionEventTimestamp', 'connectionTimestamp');
+const R_connectionInstanceId_connectionInstance = reader('connectionInstanceId', 'connectionInstance');
+const R_connectionInstance_connectionInstanceId = reader('connectionInstance', 'connectionInstanceId');
+const R_connectionTimestamp = reader('connectionTimestamp');
+const R_description = reader('description');
+const R_destinationIp = reader('destinationIp');
+const R_destinationIpAddress = reader('destinationIpAddress');
+const R_destinationIpv6Address = reader('destinationIpv6Address');
+const R_destinationPortOrIcmpType_destinationPort = reader('destinationPortOrIcmpType', 'destinationPort');
+const R_detectionName = reader('detectionName');
+const R_deviceId = reader('deviceId');
+const R_direction = reader('direction');
+const R_disposition = reader('disposition');
+const R_dnsQuery = reader('dnsQuery');
+const R_domain = reader('domain');
+const R_eventDescription = reader('eventDescription');
+const R_eventId = reader('eventId');
+const R_eventSubtypeId = reader('eventSubtypeId');
+const R_eventTypeId = reader('eventTypeId');
+const R_fileName = reader('fileName');
+const R_filePath = reader('filePath');
+const R_firstConnectionCounter = reader('firstConnectionCounter');
+const R_firstConnectionTime_firstConnectionTimestamp = reader('firstConnectionTime', 'firstConnectionTimestamp');
+const R_firstDeviceId = reader('firstDeviceId');
+const R_firstEventId = reader('firstEventId');
+const R_firstInstanceId = reader('firstInstanceId');
+const R_firstPacketTimestamp = reader('firstPacketTimestamp');
+const R_firstSeen = reader('firstSeen');
+const R_generatorId = reader('generatorId');
+const R_id = reader('id');
+const R_impact = reader('impact');
+const R_impactFlags = reader('impactFlags');
+const R_initiatorIp = reader('initiatorIp');
+const R_initiatorIpAddress = reader('initiatorIpAddress');
+const R_initiatorPort = reader('initiatorPort');
+const R_initiatorTransmittedBytes = reader('initiatorTransmittedBytes');
+const R_instanceId_connectionInstanceId = reader('instanceId', 'connectionInstanceId');
+const R_iocId_value_iocNumber_id = reader('iocId', 'value', 'iocNumber', 'id');
+const R_iocNumber = reader('iocNumber');
+const R_ipAddress = reader('ipAddress');
+const R_ipv4Address = reader('ipv4Address');
+const R_ipv6Address = reader('ipv6Address');
+const R_lastSeen = reader('lastSeen');
+const R_legacyIpAddress = reader('legacyIpAddress');
+const R_macAddress = reader('macAddress');
+const R_macAddress_address = reader('macAddress', 'address');
+const R_netbios = reader('netbios');
+const R_netbios_netbiosName_name_value = reader('netbios', 'netbiosName', 'name', 'value');
+const R_port = reader('port');
+const R_responderIp = reader('responderIp');
+const R_responderIpAddress = reader('responderIpAddress');
+const R_responderPort = reader('responderPort');
+const R_responderTransmittedBytes = reader('responderTransmittedBytes');
+const R_ruleAction = reader('ruleAction');
+const R_ruleId = reader('ruleId');
+const R_ruleReason = reader('ruleReason');
+const R_ruleRevision = reader('ruleRevision');
+const R_securityIntelligenceSourceDestination = reader('securityIntelligenceSourceDestination');
+const R_sourceIp = reader('sourceIp');
+const R_sourceIpAddress = reader('sourceIpAddress');
+const R_sourceIpv6Address = reader('sourceIpv6Address');
+const R_sourcePortOrIcmpType_sourcePort = reader('sourcePortOrIcmpType', 'sourcePort');
+const R_threatScore = reader('threatScore');
+const R_user = reader('user');
+const R_username = reader('username');
+const R_version = reader('version');
 
 export type Names = Readonly<Record<string, string>>;
 
@@ -188,14 +263,14 @@ function bytesText(n: number | undefined): string {
 /** "TCP" → "tcp", once per name rather than once per event. */
 const LOWER_PROTOCOLS = new Map<string, string>();
 
-function protoName(fields: EStreamerRecord['fields'], names: Names, key: string): string | undefined {
+function protoName(fields: EStreamerRecord['fields'], names: Names, key: Reader): string | undefined {
   const resolved = pick(names, 'protocol');
   if (resolved) {
     let lower = LOWER_PROTOCOLS.get(resolved);
     if (lower === undefined) LOWER_PROTOCOLS.set(resolved, (lower = resolved.toLowerCase()));
     return lower;
   }
-  const n = num(fields, key);
+  const n = numAt(fields, key);
   return n === undefined ? undefined : PROTOCOL_NAMES[n] ?? `proto ${n}`;
 }
 
@@ -350,27 +425,27 @@ function base(record: EStreamerRecord, lane: Lane, severity: Severity, text: num
 /** The key eStreamer ties intrusion, file and malware events to their connection by (connectionKeyOf, as numbers). */
 function setConnection(obs: EventFacts, record: EStreamerRecord): void {
   const f = record.fields;
-  const device = num(f, 'deviceId');
+  const device = numAt(f, R_deviceId);
   let second: number | undefined;
   let instance: number | undefined;
-  const counter = num(f, 'connectionCounter');
+  const counter = numAt(f, R_connectionCounter);
   switch (record.recordType) {
     case 71:
-      second = num(f, 'firstPacketTimestamp');
-      instance = num(f, 'instanceId', 'connectionInstanceId');
+      second = numAt(f, R_firstPacketTimestamp);
+      instance = numAt(f, R_instanceId_connectionInstanceId);
       break;
     case 400:
-      second = num(f, 'connectionTimestamp');
-      instance = num(f, 'connectionInstanceId', 'connectionInstance');
+      second = numAt(f, R_connectionTimestamp);
+      instance = numAt(f, R_connectionInstanceId_connectionInstance);
       break;
     case 500:
     case 502:
-      second = num(f, 'connectionTimestamp');
-      instance = num(f, 'connectionInstance', 'connectionInstanceId');
+      second = numAt(f, R_connectionTimestamp);
+      instance = numAt(f, R_connectionInstance_connectionInstanceId);
       break;
     case 125:
-      second = num(f, 'connectionEventTimestamp', 'connectionTimestamp');
-      instance = num(f, 'connectionInstance', 'connectionInstanceId');
+      second = numAt(f, R_connectionEventTimestamp_connectionTimestamp);
+      instance = numAt(f, R_connectionInstance_connectionInstanceId);
       break;
     default:
       return;
@@ -475,35 +550,35 @@ const BLOCKED_NAMES = new Map<string, boolean>();
 
 function observeIntrusion(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
-  const src = ip(f, 'sourceIpAddress', 'sourceIp');
-  const dst = ip(f, 'destinationIpAddress', 'destinationIp');
-  const gid = num(f, 'generatorId') ?? 1;
-  const rev = num(f, 'ruleRevision');
-  const ruleId = num(f, 'ruleId');
+  const src = ipAt(f, R_sourceIpAddress, R_sourceIp);
+  const dst = ipAt(f, R_destinationIpAddress, R_destinationIp);
+  const gid = numAt(f, R_generatorId) ?? 1;
+  const rev = numAt(f, R_ruleRevision);
+  const ruleId = numAt(f, R_ruleId);
   const sigName = pick(names, 'signature');
   const msgName = pick(names, 'message', 'msg', 'ruleMessage');
   const className = pick(names, 'classification', 'class', 'classificationDescription');
   const classDesc = pick(names, 'classificationDescription');
   const iocClass = memoIocClass(className) ?? memoIocClass(classDesc);
-  const impact = impactLevel(num(f, 'impact'), num(f, 'impactFlags'));
+  const impact = impactLevel(numAt(f, R_impact), numAt(f, R_impactFlags));
   const blockedName = pick(names, 'blocked');
-  let blocked = blockedName === undefined ? intrusionBlocked(num(f, 'blocked'), undefined) : BLOCKED_NAMES.get(blockedName);
+  let blocked = blockedName === undefined ? intrusionBlocked(numAt(f, R_blocked), undefined) : BLOCKED_NAMES.get(blockedName);
   if (blocked === undefined) {
     if (BLOCKED_NAMES.size > 10_000) BLOCKED_NAMES.clear();
     BLOCKED_NAMES.set(blockedName as string, (blocked = intrusionBlocked(undefined, blockedName)));
   }
-  const sport = num(f, 'sourcePortOrIcmpType', 'sourcePort');
-  const dport = num(f, 'destinationPortOrIcmpType', 'destinationPort');
-  const proto = protoName(f, names, 'ipProtocolId');
+  const sport = numAt(f, R_sourcePortOrIcmpType_sourcePort);
+  const dport = numAt(f, R_destinationPortOrIcmpType_destinationPort);
+  const proto = protoName(f, names, R_ipProtocolId);
   const severity = (impact >= 1 && impact <= 4 ? impact : 5) as Severity;
   const classText = className ?? iocClass;
   const iocName = pick(names, 'iocEventType');
   const args: TextArg[] = [impact, sigName, gid, ruleId, rev, msgName, classText, sport, dport, proto, blocked, iocName];
   const obs = base(record, 'intrusion', severity, Text.intrusion, args, src, dst);
   setConnection(obs, record);
-  obs.iocNumber = num(f, 'iocNumber') || undefined;
-  const device = num(f, 'deviceId');
-  const eventId = num(f, 'eventId');
+  obs.iocNumber = numAt(f, R_iocNumber) || undefined;
+  const device = numAt(f, R_deviceId);
+  const eventId = numAt(f, R_eventId);
   if (device !== undefined && eventId !== undefined) {
     obs.hasEventKey = true;
     obs.eventDevice = device;
@@ -548,20 +623,20 @@ function observeIntrusion(record: EStreamerRecord, names: Names): EventFacts {
 
 function observeImpactAlert(record: EStreamerRecord): EventFacts {
   const f = record.fields;
-  const impact = impactLevel(num(f, 'impact'), undefined);
-  const src = ip(f, 'sourceIpAddress');
-  const dst = ip(f, 'destinationIpAddress');
-  const desc = str(f, 'description') ?? 'impact alert';
+  const impact = impactLevel(numAt(f, R_impact), undefined);
+  const src = ipAt(f, R_sourceIpAddress);
+  const dst = ipAt(f, R_destinationIpAddress);
+  const desc = strAt(f, R_description) ?? 'impact alert';
   return base(record, 'intrusion', (impact >= 1 && impact <= 4 ? impact : 5) as Severity, Text.impactAlert, [desc], src, dst);
 }
 
 function observeCorrelation(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
-  const src = ip(f, 'sourceIpv6Address', 'sourceIp');
-  const dst = ip(f, 'destinationIpv6Address', 'destinationIp');
-  const rule = pick(names, 'correlationRule') ?? `rule ${num(f, 'ruleId') ?? '?'}`;
+  const src = ipAt(f, R_sourceIpv6Address, R_sourceIp);
+  const dst = ipAt(f, R_destinationIpv6Address, R_destinationIp);
+  const rule = pick(names, 'correlationRule') ?? `rule ${numAt(f, R_ruleId) ?? '?'}`;
   const policy = pick(names, 'correlationPolicy');
-  const desc = str(f, 'eventDescription');
+  const desc = strAt(f, R_eventDescription);
   return base(record, 'intrusion', 4, Text.correlation, [rule, policy, desc], src, dst);
 }
 
@@ -580,22 +655,22 @@ const SOURCE_SIDES = new Map<string, boolean>();
 
 function observeConnection(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
-  const src = ip(f, 'initiatorIpAddress', 'initiatorIp');
-  const dst = ip(f, 'responderIpAddress', 'responderIp');
-  const sport = num(f, 'initiatorPort');
-  const dport = num(f, 'responderPort');
-  const proto = protoName(f, names, 'protocol');
+  const src = ipAt(f, R_initiatorIpAddress, R_initiatorIp);
+  const dst = ipAt(f, R_responderIpAddress, R_responderIp);
+  const sport = numAt(f, R_initiatorPort);
+  const dport = numAt(f, R_responderPort);
+  const proto = protoName(f, names, R_protocol);
   const app = pick(names, 'application');
   const client = pick(names, 'clientApplication');
   const webApp = pick(names, 'webApplication');
-  const url = str(f, 'clientUrl');
-  const dns = str(f, 'dnsQuery');
-  const action = pick(names, 'ruleAction') ?? actionName(num(f, 'ruleAction'));
-  const sent = num(f, 'initiatorTransmittedBytes');
-  const received = num(f, 'responderTransmittedBytes');
-  const siSide = num(f, 'securityIntelligenceSourceDestination') ?? 0;
+  const url = strAt(f, R_clientUrl);
+  const dns = strAt(f, R_dnsQuery);
+  const action = pick(names, 'ruleAction') ?? actionName(numAt(f, R_ruleAction));
+  const sent = numAt(f, R_initiatorTransmittedBytes);
+  const received = numAt(f, R_responderTransmittedBytes);
+  const siSide = numAt(f, R_securityIntelligenceSourceDestination) ?? 0;
   const siCategory = pick(names, 'securityIntelligenceList1', 'securityIntelligenceList2', 'securityIntelligenceCategory');
-  const ruleReason = num(f, 'ruleReason') ?? 0;
+  const ruleReason = numAt(f, R_ruleReason) ?? 0;
   const blocked = memoTest(BLOCKING_ACTIONS, /block|reset|drop|deny/i, action ?? '') || (ruleReason & 1) !== 0;
   const siSideName = pick(names, 'securityIntelligenceSourceDestination');
   const isSi = siSide !== 0 || !!siCategory;
@@ -604,10 +679,10 @@ function observeConnection(record: EStreamerRecord, names: Names): EventFacts {
   const args: TextArg[] = [sport, dport, proto, app, client, webApp, url, dns, sent, received, action, isSi, siCategory, blocked];
   const obs = base(record, 'connection', cnc || malware ? (blocked ? 3 : 1) : isSi ? 4 : 5, Text.connection, args, src, dst);
   setConnection(obs, record);
-  obs.iocNumber = num(f, 'iocNumber') || undefined;
+  obs.iocNumber = numAt(f, R_iocNumber) || undefined;
   const user = pick(names, 'user');
   if (src && user && !PLACEHOLDER_USERS.test(user)) addFact(obs, { ip: src, user });
-  const netbios = str(f, 'netbios');
+  const netbios = strAt(f, R_netbios);
   if (src && netbios) addFact(obs, { ip: src, netbios });
   if (!cnc && !malware) return obs;
   // The side on the list is the CnC / malware server; the other side is the infected host.
@@ -640,18 +715,18 @@ const MALWARE_DISPOSITIONS = new Map<string, boolean>();
 
 function observeFile(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
-  const src = ip(f, 'sourceIpAddress');
-  const dst = ip(f, 'destinationIpAddress');
-  const name = str(f, 'fileName') ?? '(unnamed)';
+  const src = ipAt(f, R_sourceIpAddress);
+  const dst = ipAt(f, R_destinationIpAddress);
+  const name = strAt(f, R_fileName) ?? '(unnamed)';
   const sha = shaPrefixOf(record, 'shaHash');
-  const dispositionId = num(f, 'disposition');
+  const dispositionId = numAt(f, R_disposition);
   const disposition = pick(names, 'disposition') ?? (dispositionId !== undefined ? DISPOSITION_NAMES[dispositionId] : undefined);
-  const actionId = num(f, 'action');
+  const actionId = numAt(f, R_action);
   const action = pick(names, 'fileAction') ?? (actionId !== undefined ? FILE_ACTION_NAMES[actionId] : undefined);
   const fileType = pick(names, 'fileType');
   const threat = pick(names, 'detection');
-  const direction = num(f, 'direction');
-  const score = num(f, 'threatScore');
+  const direction = numAt(f, R_direction);
+  const score = numAt(f, R_threatScore);
   const isMalware = record.recordType === 502 || dispositionId === 3 || dispositionId === 5 || memoTest(MALWARE_DISPOSITIONS, /malware|custom/i, disposition ?? '');
   const blocked = fileActionBlocked(actionId, action);
   const args: TextArg[] = [isMalware, name, fileType, threat, sha, direction === 2, disposition, action, score];
@@ -677,18 +752,18 @@ function observeFile(record: EStreamerRecord, names: Names): EventFacts {
 
 function observeMalware(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
-  const src = ip(f, 'sourceIpAddress');
-  const dst = ip(f, 'destinationIpAddress');
-  const typeId = num(f, 'eventTypeId');
+  const src = ipAt(f, R_sourceIpAddress);
+  const dst = ipAt(f, R_destinationIpAddress);
+  const typeId = numAt(f, R_eventTypeId);
   const typeName = ampTypeName(typeId, pick(names, 'malwareEventType'));
   const subtypeName = pick(names, 'malwareEventSubtype');
-  const verdict = ampVerdictOf(typeName, subtypeName, num(f, 'eventSubtypeId'));
-  const detection = str(f, 'detectionName') ?? pick(names, 'detection');
-  const fileName = str(f, 'fileName');
-  const filePath = str(f, 'filePath');
+  const verdict = ampVerdictOf(typeName, subtypeName, numAt(f, R_eventSubtypeId));
+  const detection = strAt(f, R_detectionName) ?? pick(names, 'detection');
+  const fileName = strAt(f, R_fileName);
+  const filePath = strAt(f, R_filePath);
   const sha = shaPrefixOf(record, 'fileShaHash');
-  const agentUser = str(f, 'user');
-  const actionId = num(f, 'action');
+  const agentUser = strAt(f, R_user);
+  const actionId = numAt(f, R_action);
   const action = pick(names, 'fileAction') ?? (actionId !== undefined ? FILE_ACTION_NAMES[actionId] : undefined);
   const strong = verdict === 'executed' || verdict === 'dropper' || verdict === 'botnet' || verdict === 'compromise';
   const networkTransfer = typeId === 1 || typeId === 2 || /network file transfer/i.test(typeName ?? '');
@@ -696,7 +771,7 @@ function observeMalware(record: EStreamerRecord, names: Names): EventFacts {
   const args: TextArg[] = [typeName, typeId, subtypeName, detection, filePath, fileName, sha, agentUser];
   const obs = base(record, 'file', strong ? 1 : verdict === 'detected' && !blocked ? 2 : 3, Text.malware, args, src, dst);
   setConnection(obs, record);
-  obs.iocNumber = num(f, 'iocNumber') || undefined;
+  obs.iocNumber = numAt(f, R_iocNumber) || undefined;
   // An endpoint event names one host (usually in the destination field); a network transfer
   // lands on its receiver.
   const host = src && dst ? victimOf(dst, src, 'a') : dst ?? src;
@@ -720,10 +795,10 @@ function observeMalware(record: EStreamerRecord, names: Names): EventFacts {
 function discoveryHost(record: EStreamerRecord): string | undefined {
   const header = record.fields.discoveryHeader;
   if (header && typeof header === 'object' && !Array.isArray(header) && !(header instanceof Uint8Array)) {
-    const fromHeader = ip(header, 'ipv6Address', 'legacyIpAddress', 'ipAddress');
+    const fromHeader = ipAt(header, R_ipv6Address, R_legacyIpAddress, R_ipAddress);
     if (fromHeader) return fromHeader;
   }
-  return ip(record.fields, 'ipv6Address', 'legacyIpAddress', 'ipAddress', 'ipv4Address');
+  return ipAt(record.fields, R_ipv6Address, R_legacyIpAddress, R_ipAddress, R_ipv4Address);
 }
 
 /** MAC addresses a discovery record names: the header's, a MAC block's, a host profile's list. */
@@ -731,16 +806,16 @@ function discoveryMacs(record: EStreamerRecord): string[] {
   const out: string[] = [];
   const header = record.fields.discoveryHeader;
   if (header && typeof header === 'object' && !Array.isArray(header) && !(header instanceof Uint8Array)) {
-    const m = mac(header, 'macAddress');
+    const m = macAt(header, R_macAddress);
     if (m) out.push(m);
   }
-  const own = mac(record.fields, 'macAddress', 'address');
+  const own = macAt(record.fields, R_macAddress_address);
   if (own && !out.includes(own)) out.push(own);
   const list = record.fields.hostMacAddress;
   if (Array.isArray(list)) {
     for (const item of list) {
       if (!item || typeof item !== 'object' || Array.isArray(item) || item instanceof Uint8Array) continue;
-      const m = mac(item as Fields, 'address');
+      const m = macAt(item as Fields, R_address);
       if (m && !out.includes(m)) out.push(m);
     }
   }
@@ -750,27 +825,27 @@ function discoveryMacs(record: EStreamerRecord): string[] {
 function observeIoc(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
   const host = discoveryHost(record);
-  const iocId = num(f, 'iocId', 'value', 'iocNumber', 'id');
+  const iocId = numAt(f, R_iocId_value_iocNumber_id);
   const category = pick(names, 'iocCategory');
   const eventType = pick(names, 'iocEventType');
   const iocName = [eventType, category ? `(${category})` : undefined].filter(Boolean).join(' ') || `IOC ${iocId ?? '?'}`;
-  const firstSeen = num(f, 'firstSeen');
-  const lastSeen = num(f, 'lastSeen');
+  const firstSeen = numAt(f, R_firstSeen);
+  const lastSeen = numAt(f, R_lastSeen);
   const obs = base(record, 'ioc', 1, Text.ioc, [iocName, firstSeen, lastSeen]);
   obs.src = host;
   obs.iocNumber = iocId || undefined;
   if (host) for (const m of discoveryMacs(record)) addFact(obs, { ip: host, mac: m });
   if (firstSeen) {
-    const device = num(f, 'firstDeviceId');
-    const connSecond = num(f, 'firstConnectionTime', 'firstConnectionTimestamp');
+    const device = numAt(f, R_firstDeviceId);
+    const connSecond = numAt(f, R_firstConnectionTime_firstConnectionTimestamp);
     const trigger: IocTrigger = {
       firstSeenMs: firstSeen * 1000,
       lastSeenMs: lastSeen ? lastSeen * 1000 : undefined,
-      eventId: num(f, 'firstEventId'),
+      eventId: numAt(f, R_firstEventId),
       deviceId: device,
     };
     if (device !== undefined && connSecond) {
-      trigger.connectionKey = `${device}/${num(f, 'firstInstanceId') ?? 0}/${connSecond}/${num(f, 'firstConnectionCounter') ?? 0}`;
+      trigger.connectionKey = `${device}/${numAt(f, R_firstInstanceId) ?? 0}/${connSecond}/${numAt(f, R_firstConnectionCounter) ?? 0}`;
     }
     obs.iocTrigger = trigger;
   }
@@ -784,9 +859,9 @@ const USER_VERBS: Record<number, string> = { 92: 'User dropped', 93: 'User remov
 
 function observeUser(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
-  const host = ip(f, 'ipv6Address', 'ipv4Address') ?? discoveryHost(record);
-  const user = str(f, 'username') ?? pick(names, 'user');
-  const domain = str(f, 'domain');
+  const host = ipAt(f, R_ipv6Address, R_ipv4Address) ?? discoveryHost(record);
+  const user = strAt(f, R_username) ?? pick(names, 'user');
+  const domain = strAt(f, R_domain);
   const obs = base(record, 'user', 5, Text.user, [user, domain]);
   obs.src = host;
   if (host && user && !PLACEHOLDER_USERS.test(user) && record.recordType !== 92 && record.recordType !== 93) addFact(obs, { ip: host, user });
@@ -827,7 +902,7 @@ function observeDiscovery(record: EStreamerRecord, names: Names): EventFacts | u
   const facts: HostFacts = { ip: host };
   for (const m of discoveryMacs(record)) macs.push(m);
   const details: string[] = [];
-  const netbios = record.recordType === 10 || record.recordType === 42 ? str(f, 'netbios', 'netbiosName', 'name', 'value') : undefined;
+  const netbios = record.recordType === 10 || record.recordType === 42 ? strAt(f, R_netbios_netbiosName_name_value) : undefined;
   if (netbios) {
     facts.netbios = netbios;
     details.push(`NetBIOS ${netbios}`);
@@ -840,14 +915,14 @@ function observeDiscovery(record: EStreamerRecord, names: Names): EventFacts | u
     }
   }
   if (record.recordType === 11 || record.recordType === 12 || record.recordType === 16 || record.recordType === 17) {
-    const port = num(f, 'port');
+    const port = numAt(f, R_port);
     const app = pick(names, 'application');
     details.push([port !== undefined ? `port ${port}` : undefined, app].filter(Boolean).join(' '));
   }
   if (record.recordType === 15 || record.recordType === 107) {
     const client = pick(names, 'clientApplication');
-    const version = str(f, 'version');
-    details.push(`${client ?? `client application ${num(f, 'id') ?? '?'}`}${version ? `, version ${version}` : ''}`);
+    const version = strAt(f, R_version);
+    details.push(`${client ?? `client application ${numAt(f, R_id) ?? '?'}`}${version ? `, version ${version}` : ''}`);
   }
   const obs = base(record, 'discovery', 5, Text.discovery, [what, details.length ? details.filter(Boolean).join(', ') : undefined]);
   obs.src = host;
