@@ -100,8 +100,9 @@ export async function readHeader(file: string): Promise<DumpHeader | undefined> 
 /** Stream every record of the given files and folders, in time order across rotations. */
 export async function* readDumps(paths: readonly string[], options: ReadDumpOptions = {}): AsyncGenerator<DumpEntry> {
   const perFmc = new Map<string, MetadataCache>();
+  const buffers = chunkBuffers(options);
   for (const { file, header } of await listDumpFilesWithHeaders(paths)) {
-    yield* readDumpFile(file, { ...options, metadata: cacheFor(header, options, perFmc) });
+    yield* fileEntries(file, { ...options, metadata: cacheFor(header, options, perFmc) }, buffers);
   }
 }
 
@@ -112,8 +113,9 @@ export async function* readDumps(paths: readonly string[], options: ReadDumpOpti
  */
 export async function* readDumpBatches(paths: readonly string[], options: ReadDumpOptions = {}): AsyncGenerator<DumpEntry[]> {
   const perFmc = new Map<string, MetadataCache>();
+  const buffers = chunkBuffers(options);
   for (const { file, header } of await listDumpFilesWithHeaders(paths)) {
-    yield* readDumpFileBatches(file, { ...options, metadata: cacheFor(header, options, perFmc) });
+    yield* fileBatches(file, { ...options, metadata: cacheFor(header, options, perFmc) }, options.onIssue, undefined, buffers);
   }
 }
 
@@ -124,12 +126,16 @@ function cacheFor(header: DumpHeader | undefined, options: ReadDumpOptions, perF
 }
 
 /** Stream the records of one file. */
-export async function* readDumpFile(file: string, options: ReadDumpOptions = {}): AsyncGenerator<DumpEntry> {
+export function readDumpFile(file: string, options: ReadDumpOptions = {}): AsyncGenerator<DumpEntry> {
+  return fileEntries(file, options, chunkBuffers(options));
+}
+
+async function* fileEntries(file: string, options: ReadDumpOptions, buffers: ChunkBuffers): AsyncGenerator<DumpEntry> {
   // Issues are held back to their place among the entries, as if each line were read on demand.
   const held: Array<{ before: number; issue: DumpIssue }> = [];
   const onIssue = options.onIssue;
   let made = 0;
-  const batches = fileBatches(file, options, onIssue ? (issue) => held.push({ before: made, issue }) : undefined, (n) => (made = n));
+  const batches = fileBatches(file, options, onIssue ? (issue) => held.push({ before: made, issue }) : undefined, (n) => (made = n), buffers);
   for await (const batch of batches) {
     let h = 0;
     for (let i = 0; i < batch.length; i++) {
@@ -144,7 +150,23 @@ export async function* readDumpFile(file: string, options: ReadDumpOptions = {})
 
 /** readDumpFile, a batch of entries at a time (see readDumpBatches). */
 export function readDumpFileBatches(file: string, options: ReadDumpOptions = {}): AsyncGenerator<DumpEntry[]> {
-  return fileBatches(file, options, options.onIssue, undefined);
+  return fileBatches(file, options, options.onIssue, undefined, chunkBuffers(options));
+}
+
+/**
+ * The two read buffers a reader goes through all its files with: the next chunk is read (on
+ * libuv's thread) while this one is decoded. Nothing made from a line points into them (raw bytes
+ * are decoded into their own memory, texts are strings). Once per call, not per file: 8 MiB
+ * that live as long as a file does get promoted and bring on full collections.
+ */
+interface ChunkBuffers {
+  chunk: Buffer;
+  spare: Buffer;
+}
+
+function chunkBuffers(options: ReadDumpOptions): ChunkBuffers {
+  const bytes = Math.max(64 * 1024, options.chunkBytes ?? 4 * 1024 * 1024);
+  return { chunk: Buffer.allocUnsafe(bytes), spare: Buffer.allocUnsafe(bytes) };
 }
 
 const SPACE = 0x20;
@@ -184,6 +206,7 @@ async function* fileBatches(
   options: ReadDumpOptions,
   onIssue: ((issue: DumpIssue) => void) | undefined,
   progress: ((made: number) => void) | undefined,
+  buffers: ChunkBuffers,
 ): AsyncGenerator<DumpEntry[]> {
   const abs = path.resolve(file);
   const metadata = options.metadata ?? new MetadataCache();
@@ -194,7 +217,6 @@ async function* fileBatches(
   };
   const times = new TimeCache();
   let lineNo = 0;
-  const chunkBytes = Math.max(64 * 1024, options.chunkBytes ?? 4 * 1024 * 1024);
   let batch: DumpEntry[] = [];
   let slab = Buffer.allocUnsafe(0);
   let slabUsed = 0;
@@ -210,11 +232,8 @@ async function* fileBatches(
   try {
     let carry: Buffer = Buffer.alloc(0);
     let position = 0;
-    // Two chunk buffers for the whole file, reused: the next chunk is read (on libuv's thread)
-    // while this one is decoded. Nothing made from a line points into them (raw bytes are decoded
-    // into their own memory, texts are strings), and fresh 4 MiB each time costs page faults.
-    let chunk = Buffer.allocUnsafe(chunkBytes);
-    let spare = Buffer.allocUnsafe(chunkBytes);
+    let { chunk, spare } = buffers;
+    const chunkBytes = chunk.length;
     reading = handle.read(chunk, 0, chunkBytes, 0);
     for (;;) {
       const { bytesRead } = await reading;
