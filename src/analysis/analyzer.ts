@@ -634,7 +634,8 @@ export class Analyzer {
     const n = this.ev.length;
     let index = this.byHost;
     if (!index || n - index.upTo > Math.max(4096, index.upTo >> 3)) index = this.byHost = this.buildByHost();
-    const out = Array.from(index.list.subarray(index.start[h.id], index.start[h.id + 1]));
+    // A host first seen after the index was built is only in the events since.
+    const out = h.id + 1 < index.start.length ? Array.from(index.list.subarray(index.start[h.id], index.start[h.id + 1])) : [];
     if (index.upTo < n) {
       const ev = this.ev;
       const extra = this.extraAfter(index.upTo);

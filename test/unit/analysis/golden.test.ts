@@ -142,3 +142,43 @@ describe('analysis: values that do not fit the compact columns', () => {
     assert.match(events[1].summary, /, 1\.6 KiB out \/ 4\.4 KiB in,/);
   });
 });
+
+describe('analysis: timelines while records keep arriving', () => {
+  it('gives the same timelines as an analyzer fed everything at once, for old and new hosts, across index rebuilds', () => {
+    const { store } = compromiseScenario({ seed: 7, compromised: 2, hosts: 10 });
+    const records: EStreamerRecord[] = [];
+    const sent = new Set<string>();
+    const it = store.recordsFrom(0);
+    for (let r = it.next(); !r.done; r = it.next()) {
+      for (const key of r.value.refs ?? []) {
+        if (sent.has(key)) continue;
+        sent.add(key);
+        const m = store.metadata(key);
+        if (m) records.push(decodeRecord(m.encode(false)));
+      }
+      records.push(decodeRecord(r.value.encode(r.value.archiveTimestamp !== undefined)));
+    }
+    // More than the index scans past before rebuilding (4096), some naming new hosts; then records
+    // naming a host nobody named before, and an indicator about a third host.
+    for (let i = 0; i < 4500; i++) records.push(connection({ src: `10.66.${i % 7}.1`, dst: '198.51.100.7', at: T0 + i, conn: { device: 1, instance: 1, second: T0 + i, counter: i } }));
+    records.push(
+      connection({ src: '10.77.0.1', dst: '198.51.100.77', at: T0 + 5000 }),
+      intrusion({ src: '203.0.113.66', dst: '10.77.0.2', at: T0 + 5001, impact: 1 }),
+    );
+    const live = new Analyzer();
+    const liveCache = new MetadataCache();
+    const whole = new Analyzer();
+    const wholeCache = new MetadataCache();
+    const add = (a: Analyzer, cache: MetadataCache, i: number) => a.add(records[i], cache.add(records[i]) ? {} : cache.names(records[i]), { file: '/d.estreamer', line: i + 2 });
+    records.forEach((_, i) => add(whole, wholeCache, i));
+    const ips = whole.hosts().map((h) => h.ip);
+    // Ask for timelines after every few records: the per-host index is built, extended by a
+    // scan of the newest events, and rebuilt as they grow.
+    records.forEach((_, i) => {
+      add(live, liveCache, i);
+      if (i % 97 === 0) for (const ip of [...ips.slice(0, 3), '10.66.3.1']) live.timeline(ip);
+    });
+    for (const ip of ips) assert.deepEqual(live.timeline(ip), whole.timeline(ip), ip);
+    assert.ok(ips.includes('10.77.0.1') && ips.includes('10.77.0.2'));
+  });
+});
