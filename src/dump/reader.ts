@@ -170,6 +170,8 @@ function chunkBuffers(options: ReadDumpOptions): ChunkBuffers {
 }
 
 const SPACE = 0x20;
+/** `2026-12-03T10:00:01.123456Z` */
+const TIME_LENGTH = 27;
 const NEWLINE = 0x0a;
 const HASH = 0x23;
 const RAW_MARKER = Buffer.from(' raw=');
@@ -329,8 +331,10 @@ async function* fileBatches(
       return; // header or comment
     }
     if (lineNo === 1) report('no-header', 1, `${abs} has no '#estreamer v1' header line; reading its records anyway.`);
-    // The time and type are short: a loop here is cheaper than two calls into indexOf.
-    let s1 = start;
+    // The time and type are short: a loop here is cheaper than two calls into indexOf. The time
+    // is nearly always the 27 characters formatTime writes.
+    const written = start + TIME_LENGTH < end && buf[start + TIME_LENGTH] === SPACE && isWrittenTime(buf, start);
+    let s1 = written ? start + TIME_LENGTH : start;
     while (s1 < end && buf[s1] !== SPACE) s1++;
     let s2 = s1 + 1;
     while (s2 < end && buf[s2] !== SPACE) s2++;
@@ -342,7 +346,7 @@ async function* fileBatches(
     const record = decode(rawBytes(buf, rawAt + RAW_MARKER.length, end));
     const names = metadata.add(record) ? {} : metadata.names(record);
     const time = latin1(buf, start, s1);
-    batch.push({ record, names, time, timeMs: times.parse(buf, start, s1, time), file: abs, line: lineNo });
+    batch.push({ record, names, time, timeMs: written ? times.parseWritten(buf, start, time) : times.parse(time), file: abs, line: lineNo });
   }
 }
 
@@ -358,17 +362,19 @@ class TimeCache {
   private hourKey = -1;
   private hourMs = NaN;
 
-  /** `time` is b[start, end) as text. */
-  parse(b: Buffer, start: number, end: number, time: string): number {
-    if (end - start === 27 && isWrittenTime(b, start)) {
-      const key = digits(b, start, 4) * 1000000 + digits(b, start + 5, 2) * 10000 + digits(b, start + 8, 2) * 100 + digits(b, start + 11, 2);
-      if (key !== this.hourKey) {
-        this.hourKey = key;
-        this.hourMs = parseTime(time.slice(0, 13) + ':00:00Z');
-      }
-      // Same arithmetic as parseTime (Date.UTC is linear in minutes and seconds), the same number.
-      return this.hourMs + digits(b, start + 14, 2) * 60000 + digits(b, start + 17, 2) * 1000 + digits(b, start + 20, 6) / 1000;
+  /** A time in formatTime's shape (isWrittenTime) at b[start], `time` as text. */
+  parseWritten(b: Buffer, start: number, time: string): number {
+    const key = digits(b, start, 4) * 1000000 + digits(b, start + 5, 2) * 10000 + digits(b, start + 8, 2) * 100 + digits(b, start + 11, 2);
+    if (key !== this.hourKey) {
+      this.hourKey = key;
+      this.hourMs = parseTime(time.slice(0, 13) + ':00:00Z');
     }
+    // Same arithmetic as parseTime (Date.UTC is linear in minutes and seconds), the same number.
+    return this.hourMs + digits(b, start + 14, 2) * 60000 + digits(b, start + 17, 2) * 1000 + digits(b, start + 20, 6) / 1000;
+  }
+
+  /** Any other time text. */
+  parse(time: string): number {
     const sec = time.slice(0, 19);
     if (sec !== this.second) {
       this.second = sec;

@@ -304,6 +304,8 @@ function deviceOf(f: Fields): number | undefined {
 }
 
 const JSON_VERSION = 1;
+// A local binding: add() runs for every record, and an import is a getter call under tsx/mocha.
+const family = familyOf;
 
 export class MetadataCache {
   private readonly tables = new Map<number, Table>();
@@ -319,7 +321,7 @@ export class MetadataCache {
 
   /** Stores a metadata record; returns true if it was one (and was decoded), false for anything else. */
   add(record: EStreamerRecord): boolean {
-    if (record.status !== 'ok' || familyOf(record.recordType) !== 'metadata') return false;
+    if (record.status !== 'ok' || family(record.recordType) !== 'metadata') return false;
     const keyOf = KEYS[record.recordType];
     if (!keyOf) return false;
     let table = this.tables.get(record.recordType);
