@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseCapture } from '../../../src/dump/capture';
-import { parseTime } from '../../../src/dump/format';
-import { readDumpBatches, readDumpFile, readDumpFileBatches, readDumps, type DumpEntry, type DumpIssue } from '../../../src/dump/reader';
+import { parseLine, parseTime } from '../../../src/dump/format';
+import { listDumpFiles, readDumpBatches, readDumpFile, readDumpFileBatches, readDumps, type DumpEntry, type DumpIssue } from '../../../src/dump/reader';
 import { DumpWriter } from '../../../src/dump/writer';
 import { MetadataCache } from '../../../src/metadata';
 import { decodeRecord } from '../../../src/protocol';
@@ -123,6 +123,28 @@ describe('dump reader: batches and single records', () => {
     for (const e of entries) {
       if (e.time === '2020-12-02T15:35:02.12345xZ' || e.time === 'not-a-time') assert.ok(Number.isNaN(e.timeMs), e.time);
       else assert.equal(e.timeMs, parseTime(e.time), e.time);
+    }
+  });
+
+  it('gives each record line of every file, as parseLine reads it, whatever the chunk size', async () => {
+    const expected: Array<{ file: string; line: number; raw: string; timeMs: number }> = [];
+    for (const file of await listDumpFiles([dumps.dir])) {
+      fs.readFileSync(file, 'utf8').split('\n').forEach((text, i) => {
+        if (!text || text.startsWith('#')) return;
+        try {
+          const parsed = parseLine(text.replace(/\r$/, ''));
+          expected.push({ file, line: i + 1, raw: Buffer.from(parsed.raw).toString('hex'), timeMs: parsed.timeMs });
+        } catch {
+          // a damaged line: the reader reports it (see above)
+        }
+      });
+    }
+    for (const chunkBytes of [65536, 100_003, undefined]) {
+      const got: typeof expected = [];
+      for await (const batch of readDumpBatches([dumps.dir], { chunkBytes })) {
+        for (const e of batch) got.push({ file: e.file, line: e.line, raw: Buffer.from(e.record.raw).toString('hex'), timeMs: e.timeMs });
+      }
+      assert.deepEqual(got, expected, `chunkBytes ${chunkBytes}`);
     }
   });
 
