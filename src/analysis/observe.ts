@@ -244,6 +244,44 @@ export function pick(names: Names, a: string, b?: string, c?: string): string | 
   return undefined;
 }
 
+type Picker = (names: Names) => string | undefined;
+
+/**
+ * pick() for fixed keys, compiled once (like reader() for fields): its property loads see the
+ * few shapes of the names objects that carry those keys, not every shape of every record type.
+ */
+function picker(a: string, b?: string, c?: string): Picker {
+  const keys = [a, b, c].filter((k): k is string => k !== undefined);
+  const body = keys.map((k) => `v = names[${JSON.stringify(k)}]; if (v !== undefined && v !== '') return v;`).join('\n');
+  return new Function(`return function (names) {\nlet v;\n${body}\nreturn undefined;\n};`)() as Picker;
+}
+
+/** Name pickers, one per set of keys read. */
+const P_application = picker('application');
+const P_blocked = picker('blocked');
+const P_classificationDescription = picker('classificationDescription');
+const P_classification_class_classificationDescription = picker('classification', 'class', 'classificationDescription');
+const P_clientApplication = picker('clientApplication');
+const P_correlationPolicy = picker('correlationPolicy');
+const P_correlationRule = picker('correlationRule');
+const P_detection = picker('detection');
+const P_disposition = picker('disposition');
+const P_fileAction = picker('fileAction');
+const P_fileType = picker('fileType');
+const P_iocCategory = picker('iocCategory');
+const P_iocEventType = picker('iocEventType');
+const P_malwareEventSubtype = picker('malwareEventSubtype');
+const P_malwareEventType = picker('malwareEventType');
+const P_message_msg_ruleMessage = picker('message', 'msg', 'ruleMessage');
+const P_os = picker('os');
+const P_protocol = picker('protocol');
+const P_ruleAction = picker('ruleAction');
+const P_securityIntelligenceList1_securityIntelligenceList2_securityIntelligenceCategory = picker('securityIntelligenceList1', 'securityIntelligenceList2', 'securityIntelligenceCategory');
+const P_securityIntelligenceSourceDestination = picker('securityIntelligenceSourceDestination');
+const P_signature = picker('signature');
+const P_user = picker('user');
+const P_webApplication = picker('webApplication');
+
 /** User names that say "nobody": they are not a user of the host. */
 const PLACEHOLDER_USERS = /^(no authentication required|unknown|not found|pending|n\/a|none|-)$/i;
 
@@ -264,7 +302,7 @@ function bytesText(n: number | undefined): string {
 const LOWER_PROTOCOLS = new Map<string, string>();
 
 function protoName(fields: EStreamerRecord['fields'], names: Names, key: Reader): string | undefined {
-  const resolved = pick(names, 'protocol');
+  const resolved = P_protocol(names);
   if (resolved) {
     let lower = LOWER_PROTOCOLS.get(resolved);
     if (lower === undefined) LOWER_PROTOCOLS.set(resolved, (lower = resolved.toLowerCase()));
@@ -555,13 +593,13 @@ function observeIntrusion(record: EStreamerRecord, names: Names): EventFacts {
   const gid = numAt(f, R_generatorId) ?? 1;
   const rev = numAt(f, R_ruleRevision);
   const ruleId = numAt(f, R_ruleId);
-  const sigName = pick(names, 'signature');
-  const msgName = pick(names, 'message', 'msg', 'ruleMessage');
-  const className = pick(names, 'classification', 'class', 'classificationDescription');
-  const classDesc = pick(names, 'classificationDescription');
+  const sigName = P_signature(names);
+  const msgName = P_message_msg_ruleMessage(names);
+  const className = P_classification_class_classificationDescription(names);
+  const classDesc = P_classificationDescription(names);
   const iocClass = memoIocClass(className) ?? memoIocClass(classDesc);
   const impact = impactLevel(numAt(f, R_impact), numAt(f, R_impactFlags));
-  const blockedName = pick(names, 'blocked');
+  const blockedName = P_blocked(names);
   let blocked = blockedName === undefined ? intrusionBlocked(numAt(f, R_blocked), undefined) : BLOCKED_NAMES.get(blockedName);
   if (blocked === undefined) {
     if (BLOCKED_NAMES.size > 10_000) BLOCKED_NAMES.clear();
@@ -572,7 +610,7 @@ function observeIntrusion(record: EStreamerRecord, names: Names): EventFacts {
   const proto = protoName(f, names, R_ipProtocolId);
   const severity = (impact >= 1 && impact <= 4 ? impact : 5) as Severity;
   const classText = className ?? iocClass;
-  const iocName = pick(names, 'iocEventType');
+  const iocName = P_iocEventType(names);
   const args: TextArg[] = [impact, sigName, gid, ruleId, rev, msgName, classText, sport, dport, proto, blocked, iocName];
   const obs = base(record, 'intrusion', severity, Text.intrusion, args, src, dst);
   setConnection(obs, record);
@@ -584,7 +622,7 @@ function observeIntrusion(record: EStreamerRecord, names: Names): EventFacts {
     obs.eventDevice = device;
     obs.eventId = eventId;
   }
-  const user = pick(names, 'user');
+  const user = P_user(names);
   if (src && user && !PLACEHOLDER_USERS.test(user)) addFact(obs, { ip: src, user });
 
   const qualifies = iocClass && (IMPACT_IOC_CLASSES.has(iocClass) || MALWARE_CLASSES.has(iocClass));
@@ -634,8 +672,8 @@ function observeCorrelation(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
   const src = ipAt(f, R_sourceIpv6Address, R_sourceIp);
   const dst = ipAt(f, R_destinationIpv6Address, R_destinationIp);
-  const rule = pick(names, 'correlationRule') ?? `rule ${numAt(f, R_ruleId) ?? '?'}`;
-  const policy = pick(names, 'correlationPolicy');
+  const rule = P_correlationRule(names) ?? `rule ${numAt(f, R_ruleId) ?? '?'}`;
+  const policy = P_correlationPolicy(names);
   const desc = strAt(f, R_eventDescription);
   return base(record, 'intrusion', 4, Text.correlation, [rule, policy, desc], src, dst);
 }
@@ -660,19 +698,19 @@ function observeConnection(record: EStreamerRecord, names: Names): EventFacts {
   const sport = numAt(f, R_initiatorPort);
   const dport = numAt(f, R_responderPort);
   const proto = protoName(f, names, R_protocol);
-  const app = pick(names, 'application');
-  const client = pick(names, 'clientApplication');
-  const webApp = pick(names, 'webApplication');
+  const app = P_application(names);
+  const client = P_clientApplication(names);
+  const webApp = P_webApplication(names);
   const url = strAt(f, R_clientUrl);
   const dns = strAt(f, R_dnsQuery);
-  const action = pick(names, 'ruleAction') ?? actionName(numAt(f, R_ruleAction));
+  const action = P_ruleAction(names) ?? actionName(numAt(f, R_ruleAction));
   const sent = numAt(f, R_initiatorTransmittedBytes);
   const received = numAt(f, R_responderTransmittedBytes);
   const siSide = numAt(f, R_securityIntelligenceSourceDestination) ?? 0;
-  const siCategory = pick(names, 'securityIntelligenceList1', 'securityIntelligenceList2', 'securityIntelligenceCategory');
+  const siCategory = P_securityIntelligenceList1_securityIntelligenceList2_securityIntelligenceCategory(names);
   const ruleReason = numAt(f, R_ruleReason) ?? 0;
   const blocked = memoTest(BLOCKING_ACTIONS, /block|reset|drop|deny/i, action ?? '') || (ruleReason & 1) !== 0;
-  const siSideName = pick(names, 'securityIntelligenceSourceDestination');
+  const siSideName = P_securityIntelligenceSourceDestination(names);
   const isSi = siSide !== 0 || !!siCategory;
   const cnc = isSi && memoTest(CNC_LISTS, /\b(cnc|c&c|c2|command.?and.?control|bot)/i, siCategory ?? '');
   const malware = isSi && !cnc && memoTest(MALWARE_LISTS, /malware|exploit|phishing|dga/i, siCategory ?? '');
@@ -680,7 +718,7 @@ function observeConnection(record: EStreamerRecord, names: Names): EventFacts {
   const obs = base(record, 'connection', cnc || malware ? (blocked ? 3 : 1) : isSi ? 4 : 5, Text.connection, args, src, dst);
   setConnection(obs, record);
   obs.iocNumber = numAt(f, R_iocNumber) || undefined;
-  const user = pick(names, 'user');
+  const user = P_user(names);
   if (src && user && !PLACEHOLDER_USERS.test(user)) addFact(obs, { ip: src, user });
   const netbios = strAt(f, R_netbios);
   if (src && netbios) addFact(obs, { ip: src, netbios });
@@ -720,11 +758,11 @@ function observeFile(record: EStreamerRecord, names: Names): EventFacts {
   const name = strAt(f, R_fileName) ?? '(unnamed)';
   const sha = shaPrefixOf(record, 'shaHash');
   const dispositionId = numAt(f, R_disposition);
-  const disposition = pick(names, 'disposition') ?? (dispositionId !== undefined ? DISPOSITION_NAMES[dispositionId] : undefined);
+  const disposition = P_disposition(names) ?? (dispositionId !== undefined ? DISPOSITION_NAMES[dispositionId] : undefined);
   const actionId = numAt(f, R_action);
-  const action = pick(names, 'fileAction') ?? (actionId !== undefined ? FILE_ACTION_NAMES[actionId] : undefined);
-  const fileType = pick(names, 'fileType');
-  const threat = pick(names, 'detection');
+  const action = P_fileAction(names) ?? (actionId !== undefined ? FILE_ACTION_NAMES[actionId] : undefined);
+  const fileType = P_fileType(names);
+  const threat = P_detection(names);
   const direction = numAt(f, R_direction);
   const score = numAt(f, R_threatScore);
   const isMalware = record.recordType === 502 || dispositionId === 3 || dispositionId === 5 || memoTest(MALWARE_DISPOSITIONS, /malware|custom/i, disposition ?? '');
@@ -755,16 +793,16 @@ function observeMalware(record: EStreamerRecord, names: Names): EventFacts {
   const src = ipAt(f, R_sourceIpAddress);
   const dst = ipAt(f, R_destinationIpAddress);
   const typeId = numAt(f, R_eventTypeId);
-  const typeName = ampTypeName(typeId, pick(names, 'malwareEventType'));
-  const subtypeName = pick(names, 'malwareEventSubtype');
+  const typeName = ampTypeName(typeId, P_malwareEventType(names));
+  const subtypeName = P_malwareEventSubtype(names);
   const verdict = ampVerdictOf(typeName, subtypeName, numAt(f, R_eventSubtypeId));
-  const detection = strAt(f, R_detectionName) ?? pick(names, 'detection');
+  const detection = strAt(f, R_detectionName) ?? P_detection(names);
   const fileName = strAt(f, R_fileName);
   const filePath = strAt(f, R_filePath);
   const sha = shaPrefixOf(record, 'fileShaHash');
   const agentUser = strAt(f, R_user);
   const actionId = numAt(f, R_action);
-  const action = pick(names, 'fileAction') ?? (actionId !== undefined ? FILE_ACTION_NAMES[actionId] : undefined);
+  const action = P_fileAction(names) ?? (actionId !== undefined ? FILE_ACTION_NAMES[actionId] : undefined);
   const strong = verdict === 'executed' || verdict === 'dropper' || verdict === 'botnet' || verdict === 'compromise';
   const networkTransfer = typeId === 1 || typeId === 2 || /network file transfer/i.test(typeName ?? '');
   const blocked = networkTransfer && fileActionBlocked(actionId, action);
@@ -826,8 +864,8 @@ function observeIoc(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
   const host = discoveryHost(record);
   const iocId = numAt(f, R_iocId_value_iocNumber_id);
-  const category = pick(names, 'iocCategory');
-  const eventType = pick(names, 'iocEventType');
+  const category = P_iocCategory(names);
+  const eventType = P_iocEventType(names);
   const iocName = [eventType, category ? `(${category})` : undefined].filter(Boolean).join(' ') || `IOC ${iocId ?? '?'}`;
   const firstSeen = numAt(f, R_firstSeen);
   const lastSeen = numAt(f, R_lastSeen);
@@ -860,7 +898,7 @@ const USER_VERBS: Record<number, string> = { 92: 'User dropped', 93: 'User remov
 function observeUser(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
   const host = ipAt(f, R_ipv6Address, R_ipv4Address) ?? discoveryHost(record);
-  const user = strAt(f, R_username) ?? pick(names, 'user');
+  const user = strAt(f, R_username) ?? P_user(names);
   const domain = strAt(f, R_domain);
   const obs = base(record, 'user', 5, Text.user, [user, domain]);
   obs.src = host;
@@ -908,7 +946,7 @@ function observeDiscovery(record: EStreamerRecord, names: Names): EventFacts | u
     details.push(`NetBIOS ${netbios}`);
   }
   if (record.recordType === 101 || record.recordType === 18) {
-    const os = pick(names, 'os');
+    const os = P_os(names);
     if (os) {
       facts.os = os;
       details.push(os);
@@ -916,11 +954,11 @@ function observeDiscovery(record: EStreamerRecord, names: Names): EventFacts | u
   }
   if (record.recordType === 11 || record.recordType === 12 || record.recordType === 16 || record.recordType === 17) {
     const port = numAt(f, R_port);
-    const app = pick(names, 'application');
+    const app = P_application(names);
     details.push([port !== undefined ? `port ${port}` : undefined, app].filter(Boolean).join(' '));
   }
   if (record.recordType === 15 || record.recordType === 107) {
-    const client = pick(names, 'clientApplication');
+    const client = P_clientApplication(names);
     const version = strAt(f, R_version);
     details.push(`${client ?? `client application ${numAt(f, R_id) ?? '?'}`}${version ? `, version ${version}` : ''}`);
   }
