@@ -156,6 +156,9 @@ interface HostState {
   firstIndicatorMs?: number;
 }
 
+/** No event ids (shared, never changed). */
+const NO_IDS: readonly string[] = [];
+
 /** Per-host counter slots: one per lane (LANES order), then these. */
 const CONTEXT_SLOT = 6;
 const STALE_SLOT = 7;
@@ -256,6 +259,7 @@ class EventStore {
   private readonly stringBreaks: boolean[] = [];
   /** Whether the values args() last returned hold such a string. */
   argsBreakLines = false;
+  private readonly argsOut: TextArg[] = [];
   private readonly stringIds = new Map<string, number>();
   private readonly lastString = new Array<string | undefined>(MAX_ARITY).fill(undefined);
   private readonly lastStringId = new Int32Array(MAX_ARITY);
@@ -430,13 +434,15 @@ class EventStore {
     return this.packed(seq) >>> 24;
   }
 
+  /** The event's summary values, in an array reused by the next call (summaryText reads them at once). */
   args(seq: number): TextArg[] {
     const c = this.chunk(seq);
     const r = (seq & CHUNK_MASK) * ROW;
     const n = TEXT_ARITY[c.u32[r + W_PACKED] >>> 24];
     const tags0 = c.u32[r + W_TAGS];
     const tags1 = c.u32[r + W_TAGS + 1];
-    const out: TextArg[] = new Array<TextArg>(n);
+    const out = this.argsOut;
+    out.length = n;
     let breaks = false;
     for (let k = 0; k < n; k++) {
       const tag = k < 10 ? (tags0 >>> (3 * k)) & 7 : (tags1 >>> (3 * (k - 10))) & 7;
@@ -746,11 +752,11 @@ export class Analyzer {
       const links: string[] = [];
       if (key !== undefined) for (const x of byConnection.get(key) as string[]) if (x !== id) links.push(x);
       const iocTrigger = flags & HAS_TRIGGER ? ev.iocTriggers.get(s) : undefined;
-      const trigger = iocTrigger ? triggerIds(iocTrigger, byConnection, byEventKey) : [];
+      let trigger = iocTrigger ? triggerIds(iocTrigger, byConnection, byEventKey) : NO_IDS;
       const iocNumber = ev.iocNumber(s);
       if (iocNumber !== undefined) {
         if (lane !== 'ioc') lastWithIoc.set(iocNumber, id);
-        else if (!trigger.length && lastWithIoc.has(iocNumber)) trigger.push(lastWithIoc.get(iocNumber) as string);
+        else if (!trigger.length && lastWithIoc.has(iocNumber)) trigger = [lastWithIoc.get(iocNumber) as string];
       }
       for (const x of trigger) if (x !== id && !links.includes(x)) links.push(x);
       if (links.length) linked = true;
