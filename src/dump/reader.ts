@@ -107,7 +107,7 @@ export async function* readDumps(paths: readonly string[], options: ReadDumpOpti
 }
 
 /**
- * readDumps, a batch of entries at a time (a few hundred consecutive records, in order): one await
+ * readDumps, a batch of entries at a time (up to 64 consecutive records, in order): one await
  * per batch instead of one per record, for callers that go through many records. Issues are told
  * before the batch whose lines they concern.
  */
