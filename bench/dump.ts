@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseCapture } from '../src/dump/capture';
 import { readDumpBatches, readDumps } from '../src/dump/reader';
+import { formatLine } from '../src/dump/format';
 import { DumpWriter } from '../src/dump/writer';
 import { MetadataCache } from '../src/metadata';
 import { decodeRecord } from '../src/protocol';
@@ -38,6 +39,18 @@ async function main(): Promise<void> {
     const writeS = Number(process.hrtime.bigint() - t0) / 1e9;
     const writeCpu = cpuSeconds(process.cpuUsage(c0));
     const bytes = writer.files.reduce((sum, f) => sum + fs.statSync(f).size, 0);
+
+    // formatLine alone (the writer's per-record text cost, no I/O), on the same records and names.
+    const named = new MetadataCache();
+    const formatInput = base.map((record) => ({ record, names: named.add(record) ? undefined : named.names(record) }));
+    const formatted = Math.min(total, 200_000);
+    const c2 = process.cpuUsage();
+    let formattedChars = 0;
+    for (let i = 0; i < formatted; i++) {
+      const { record, names } = formatInput[i % formatInput.length];
+      formattedChars += formatLine(record, { names, fallbackSeconds: 1606923302 }).length;
+    }
+    const formatCpu = cpuSeconds(process.cpuUsage(c2));
 
     // The batched reader (what analysis and the CLI can use), then the per-record one on the same files.
     const batched = await timeRead(async () => {
@@ -72,6 +85,7 @@ async function main(): Promise<void> {
       [
         `dump bench: ${total.toLocaleString('en-US')} records (${(rawBytes / 1048576).toFixed(1)} MiB raw), batches of ${batch}, ${writer.files.length} files, ${mib.toFixed(1)} MiB of text`,
         row('write', writeS, writeCpu) + '  (format + write + fdatasync per batch)',
+        `format ${((formatCpu / formatted) * 1e6).toFixed(2).padStart(7)} us CPU per record: formatLine alone, ${formatted.toLocaleString('en-US')} records (${(formattedChars / formatted).toFixed(0)} characters each)`,
         row('read', batched.s, batched.cpu) + '  (readDumpBatches: split + base64 + decodeRecord + names)',
         row('read1', single.s, single.cpu) + '  (readDumps, one await per record)',
         `machine: a reference loop of 1e8 integer adds took ${referenceLoopMs().toFixed(0)} ms CPU (about 80 ms on an idle modern core)`,
