@@ -127,10 +127,10 @@ function cacheFor(header: DumpHeader | undefined, options: ReadDumpOptions, perF
 
 /** Stream the records of one file. */
 export function readDumpFile(file: string, options: ReadDumpOptions = {}): AsyncGenerator<DumpEntry> {
-  return fileEntries(file, options, chunkBuffers(options));
+  return fileEntries(file, options, undefined);
 }
 
-async function* fileEntries(file: string, options: ReadDumpOptions, buffers: ChunkBuffers): AsyncGenerator<DumpEntry> {
+async function* fileEntries(file: string, options: ReadDumpOptions, buffers: ChunkBuffers | undefined): AsyncGenerator<DumpEntry> {
   // Issues are held back to their place among the entries, as if each line were read on demand.
   const held: Array<{ before: number; issue: DumpIssue }> = [];
   const onIssue = options.onIssue;
@@ -150,7 +150,7 @@ async function* fileEntries(file: string, options: ReadDumpOptions, buffers: Chu
 
 /** readDumpFile, a batch of entries at a time (see readDumpBatches). */
 export function readDumpFileBatches(file: string, options: ReadDumpOptions = {}): AsyncGenerator<DumpEntry[]> {
-  return fileBatches(file, options, options.onIssue, undefined, chunkBuffers(options));
+  return fileBatches(file, options, options.onIssue, undefined, undefined);
 }
 
 /**
@@ -208,7 +208,8 @@ async function* fileBatches(
   options: ReadDumpOptions,
   onIssue: ((issue: DumpIssue) => void) | undefined,
   progress: ((made: number) => void) | undefined,
-  buffers: ChunkBuffers,
+  /** Shared by the files of one readDumps/readDumpBatches call; made here for a single file. */
+  buffers: ChunkBuffers | undefined,
 ): AsyncGenerator<DumpEntry[]> {
   const abs = path.resolve(file);
   const metadata = options.metadata ?? new MetadataCache();
@@ -234,7 +235,7 @@ async function* fileBatches(
   try {
     let carry: Buffer = Buffer.alloc(0);
     let position = 0;
-    let { chunk, spare } = buffers;
+    let { chunk, spare } = buffers ?? chunkBuffers(options);
     const chunkBytes = chunk.length;
     reading = handle.read(chunk, 0, chunkBytes, 0);
     for (;;) {
