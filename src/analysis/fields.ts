@@ -59,19 +59,38 @@ export function numAt(fields: Fields, r: Reader): number | undefined {
   return numValue(r(fields));
 }
 
-/** str() through a reader. */
-export function strAt(fields: Fields, r: Reader): string | undefined {
-  return strValue(r(fields));
+type Converted<T> = (fields: Fields) => T | undefined;
+
+/** reader() that converts what it finds, compiled into the reader (no call through a module binding per field). */
+function converting<T>(names: string[], convert: (v: FieldValue) => T | undefined): Converted<T> {
+  const at = (object: string) => names.map((n) => `if ((v = ${object}[${JSON.stringify(n)}]) !== undefined && v !== null) return convert(v);`).join('\n');
+  const body = `return function (fields) {\nlet v;\n${at('fields')}\nconst header = fields.discoveryHeader;\nif (!isPlainObject(header)) return undefined;\n${at('header')}\nreturn undefined;\n};`;
+  return new Function('isPlainObject', 'convert', body)(isPlainObject, convert) as Converted<T>;
 }
 
-/** ip() through one reader per name (each name on its own, as ip() reads them). */
-export function ipAt(fields: Fields, a: Reader, b?: Reader, c?: Reader, d?: Reader): string | undefined {
-  return normalizeIp(a(fields)) ?? (b === undefined ? undefined : normalizeIp(b(fields))) ?? (c === undefined ? undefined : normalizeIp(c(fields))) ?? (d === undefined ? undefined : normalizeIp(d(fields)));
+/** num(fields, a, b, c, d) as a compiled function of the record's fields. */
+export function numReader(a: string, b?: string, c?: string, d?: string): Converted<number> {
+  return converting([a, b, c, d].filter((n): n is string => n !== undefined), numValue);
 }
 
-/** mac() through a reader. */
-export function macAt(fields: Fields, r: Reader): string | undefined {
-  return macValue(r(fields));
+/** str(fields, a, b, c, d) as a compiled function of the record's fields. */
+export function strReader(a: string, b?: string, c?: string, d?: string): Converted<string> {
+  return converting([a, b, c, d].filter((n): n is string => n !== undefined), strValue);
+}
+
+/** mac(fields, a, b) as a compiled function of the record's fields. */
+export function macReader(a: string, b?: string): Converted<string> {
+  return converting([a, b].filter((n): n is string => n !== undefined), macValue);
+}
+
+/** ip(fields, a, b, c, d) as a compiled function: each name on its own, as ip() reads them. */
+export function ipReader(a: string, b?: string, c?: string, d?: string): Converted<string> {
+  const names = [a, b, c, d].filter((n): n is string => n !== undefined);
+  const each = names
+    .map((n) => `v = fields[${JSON.stringify(n)}];\nif (v === undefined || v === null) { v = h === undefined ? undefined : h[${JSON.stringify(n)}]; if (v === null) v = undefined; }\nif ((r = normalizeIp(v)) !== undefined) return r;`)
+    .join('\n');
+  const body = `return function (fields) {\nconst header = fields.discoveryHeader;\nconst h = isPlainObject(header) ? header : undefined;\nlet v, r;\n${each}\nreturn undefined;\n};`;
+  return new Function('isPlainObject', 'normalizeIp', body)(isPlainObject, normalizeIp) as Converted<string>;
 }
 
 export function num(fields: Fields, a: string, b?: string, c?: string, d?: string): number | undefined {

@@ -11,7 +11,7 @@
  */
 import type { EStreamerRecord, Fields } from '../protocol/types';
 import type { Lane, Severity } from '../common/timeline';
-import { eventTimeMs, field, hex, ipAt, isInternal, macAt, numAt, reader, strAt, type Reader } from './fields';
+import { eventTimeMs, field, hex, ipReader, isInternal, macReader, numReader, strReader } from './fields';
 import {
   DISPOSITION_NAMES,
   FILE_ACTION_NAMES,
@@ -27,80 +27,77 @@ import {
   type IocClass,
 } from './classes';
 
-/** Field readers (see reader() in fields.ts), one per set of names read. */
-const R_address = reader('address');
-const R_ipProtocolId = reader('ipProtocolId');
-const R_protocol = reader('protocol');
-const R_action = reader('action');
-const R_blocked = reader('blocked');
-const R_clientUrl = reader('clientUrl');
-const R_connectionCounter = reader('connectionCounter');
-const R_connectionEventTimestamp_connectionTimestamp = reader('connectionEventTimestamp', 'connectionTimestamp');
-const R_connectionInstanceId_connectionInstance = reader('connectionInstanceId', 'connectionInstance');
-const R_connectionInstance_connectionInstanceId = reader('connectionInstance', 'connectionInstanceId');
-const R_connectionTimestamp = reader('connectionTimestamp');
-const R_description = reader('description');
-const R_destinationIp = reader('destinationIp');
-const R_destinationIpAddress = reader('destinationIpAddress');
-const R_destinationIpv6Address = reader('destinationIpv6Address');
-const R_destinationPortOrIcmpType_destinationPort = reader('destinationPortOrIcmpType', 'destinationPort');
-const R_detectionName = reader('detectionName');
-const R_deviceId = reader('deviceId');
-const R_direction = reader('direction');
-const R_disposition = reader('disposition');
-const R_dnsQuery = reader('dnsQuery');
-const R_domain = reader('domain');
-const R_eventDescription = reader('eventDescription');
-const R_eventId = reader('eventId');
-const R_eventSubtypeId = reader('eventSubtypeId');
-const R_eventTypeId = reader('eventTypeId');
-const R_fileName = reader('fileName');
-const R_filePath = reader('filePath');
-const R_firstConnectionCounter = reader('firstConnectionCounter');
-const R_firstConnectionTime_firstConnectionTimestamp = reader('firstConnectionTime', 'firstConnectionTimestamp');
-const R_firstDeviceId = reader('firstDeviceId');
-const R_firstEventId = reader('firstEventId');
-const R_firstInstanceId = reader('firstInstanceId');
-const R_firstPacketTimestamp = reader('firstPacketTimestamp');
-const R_firstSeen = reader('firstSeen');
-const R_generatorId = reader('generatorId');
-const R_id = reader('id');
-const R_impact = reader('impact');
-const R_impactFlags = reader('impactFlags');
-const R_initiatorIp = reader('initiatorIp');
-const R_initiatorIpAddress = reader('initiatorIpAddress');
-const R_initiatorPort = reader('initiatorPort');
-const R_initiatorTransmittedBytes = reader('initiatorTransmittedBytes');
-const R_instanceId_connectionInstanceId = reader('instanceId', 'connectionInstanceId');
-const R_iocId_value_iocNumber_id = reader('iocId', 'value', 'iocNumber', 'id');
-const R_iocNumber = reader('iocNumber');
-const R_ipAddress = reader('ipAddress');
-const R_ipv4Address = reader('ipv4Address');
-const R_ipv6Address = reader('ipv6Address');
-const R_lastSeen = reader('lastSeen');
-const R_legacyIpAddress = reader('legacyIpAddress');
-const R_macAddress = reader('macAddress');
-const R_macAddress_address = reader('macAddress', 'address');
-const R_netbios = reader('netbios');
-const R_netbios_netbiosName_name_value = reader('netbios', 'netbiosName', 'name', 'value');
-const R_port = reader('port');
-const R_responderIp = reader('responderIp');
-const R_responderIpAddress = reader('responderIpAddress');
-const R_responderPort = reader('responderPort');
-const R_responderTransmittedBytes = reader('responderTransmittedBytes');
-const R_ruleAction = reader('ruleAction');
-const R_ruleId = reader('ruleId');
-const R_ruleReason = reader('ruleReason');
-const R_ruleRevision = reader('ruleRevision');
-const R_securityIntelligenceSourceDestination = reader('securityIntelligenceSourceDestination');
-const R_sourceIp = reader('sourceIp');
-const R_sourceIpAddress = reader('sourceIpAddress');
-const R_sourceIpv6Address = reader('sourceIpv6Address');
-const R_sourcePortOrIcmpType_sourcePort = reader('sourcePortOrIcmpType', 'sourcePort');
-const R_threatScore = reader('threatScore');
-const R_user = reader('user');
-const R_username = reader('username');
-const R_version = reader('version');
+/** Field readers (see reader() in fields.ts), one per set of names and conversion. */
+const I_destinationIpAddress = ipReader('destinationIpAddress');
+const I_destinationIpAddress_destinationIp = ipReader('destinationIpAddress', 'destinationIp');
+const I_destinationIpv6Address_destinationIp = ipReader('destinationIpv6Address', 'destinationIp');
+const I_initiatorIpAddress_initiatorIp = ipReader('initiatorIpAddress', 'initiatorIp');
+const I_ipv6Address_ipv4Address = ipReader('ipv6Address', 'ipv4Address');
+const I_ipv6Address_legacyIpAddress_ipAddress = ipReader('ipv6Address', 'legacyIpAddress', 'ipAddress');
+const I_ipv6Address_legacyIpAddress_ipAddress_ipv4Address = ipReader('ipv6Address', 'legacyIpAddress', 'ipAddress', 'ipv4Address');
+const I_responderIpAddress_responderIp = ipReader('responderIpAddress', 'responderIp');
+const I_sourceIpAddress = ipReader('sourceIpAddress');
+const I_sourceIpAddress_sourceIp = ipReader('sourceIpAddress', 'sourceIp');
+const I_sourceIpv6Address_sourceIp = ipReader('sourceIpv6Address', 'sourceIp');
+const M_address = macReader('address');
+const M_macAddress = macReader('macAddress');
+const M_macAddress_address = macReader('macAddress', 'address');
+const N_action = numReader('action');
+const N_blocked = numReader('blocked');
+const N_connectionCounter = numReader('connectionCounter');
+const N_connectionEventTimestamp_connectionTimestamp = numReader('connectionEventTimestamp', 'connectionTimestamp');
+const N_connectionInstanceId_connectionInstance = numReader('connectionInstanceId', 'connectionInstance');
+const N_connectionInstance_connectionInstanceId = numReader('connectionInstance', 'connectionInstanceId');
+const N_connectionTimestamp = numReader('connectionTimestamp');
+const N_destinationPortOrIcmpType_destinationPort = numReader('destinationPortOrIcmpType', 'destinationPort');
+const N_deviceId = numReader('deviceId');
+const N_direction = numReader('direction');
+const N_disposition = numReader('disposition');
+const N_eventId = numReader('eventId');
+const N_eventSubtypeId = numReader('eventSubtypeId');
+const N_eventTypeId = numReader('eventTypeId');
+const N_firstConnectionCounter = numReader('firstConnectionCounter');
+const N_firstConnectionTime_firstConnectionTimestamp = numReader('firstConnectionTime', 'firstConnectionTimestamp');
+const N_firstDeviceId = numReader('firstDeviceId');
+const N_firstEventId = numReader('firstEventId');
+const N_firstInstanceId = numReader('firstInstanceId');
+const N_firstPacketTimestamp = numReader('firstPacketTimestamp');
+const N_firstSeen = numReader('firstSeen');
+const N_generatorId = numReader('generatorId');
+const N_id = numReader('id');
+const N_impact = numReader('impact');
+const N_impactFlags = numReader('impactFlags');
+const N_initiatorPort = numReader('initiatorPort');
+const N_initiatorTransmittedBytes = numReader('initiatorTransmittedBytes');
+const N_instanceId_connectionInstanceId = numReader('instanceId', 'connectionInstanceId');
+const N_iocId_value_iocNumber_id = numReader('iocId', 'value', 'iocNumber', 'id');
+const N_iocNumber = numReader('iocNumber');
+const N_ipProtocolId = numReader('ipProtocolId');
+const N_lastSeen = numReader('lastSeen');
+const N_port = numReader('port');
+const N_protocol = numReader('protocol');
+const N_responderPort = numReader('responderPort');
+const N_responderTransmittedBytes = numReader('responderTransmittedBytes');
+const N_ruleAction = numReader('ruleAction');
+const N_ruleId = numReader('ruleId');
+const N_ruleReason = numReader('ruleReason');
+const N_ruleRevision = numReader('ruleRevision');
+const N_securityIntelligenceSourceDestination = numReader('securityIntelligenceSourceDestination');
+const N_sourcePortOrIcmpType_sourcePort = numReader('sourcePortOrIcmpType', 'sourcePort');
+const N_threatScore = numReader('threatScore');
+const S_clientUrl = strReader('clientUrl');
+const S_description = strReader('description');
+const S_detectionName = strReader('detectionName');
+const S_dnsQuery = strReader('dnsQuery');
+const S_domain = strReader('domain');
+const S_eventDescription = strReader('eventDescription');
+const S_fileName = strReader('fileName');
+const S_filePath = strReader('filePath');
+const S_netbios = strReader('netbios');
+const S_netbios_netbiosName_name_value = strReader('netbios', 'netbiosName', 'name', 'value');
+const S_user = strReader('user');
+const S_username = strReader('username');
+const S_version = strReader('version');
 
 export type Names = Readonly<Record<string, string>>;
 
@@ -301,14 +298,14 @@ function bytesText(n: number | undefined): string {
 /** "TCP" → "tcp", once per name rather than once per event. */
 const LOWER_PROTOCOLS = new Map<string, string>();
 
-function protoName(fields: EStreamerRecord['fields'], names: Names, key: Reader): string | undefined {
+function protoName(fields: EStreamerRecord['fields'], names: Names, key: (fields: Fields) => number | undefined): string | undefined {
   const resolved = P_protocol(names);
   if (resolved) {
     let lower = LOWER_PROTOCOLS.get(resolved);
     if (lower === undefined) LOWER_PROTOCOLS.set(resolved, (lower = resolved.toLowerCase()));
     return lower;
   }
-  const n = numAt(fields, key);
+  const n = key(fields);
   return n === undefined ? undefined : PROTOCOL_NAMES[n] ?? `proto ${n}`;
 }
 
@@ -463,27 +460,27 @@ function base(record: EStreamerRecord, lane: Lane, severity: Severity, text: num
 /** The key eStreamer ties intrusion, file and malware events to their connection by (connectionKeyOf, as numbers). */
 function setConnection(obs: EventFacts, record: EStreamerRecord): void {
   const f = record.fields;
-  const device = numAt(f, R_deviceId);
+  const device = N_deviceId(f);
   let second: number | undefined;
   let instance: number | undefined;
-  const counter = numAt(f, R_connectionCounter);
+  const counter = N_connectionCounter(f);
   switch (record.recordType) {
     case 71:
-      second = numAt(f, R_firstPacketTimestamp);
-      instance = numAt(f, R_instanceId_connectionInstanceId);
+      second = N_firstPacketTimestamp(f);
+      instance = N_instanceId_connectionInstanceId(f);
       break;
     case 400:
-      second = numAt(f, R_connectionTimestamp);
-      instance = numAt(f, R_connectionInstanceId_connectionInstance);
+      second = N_connectionTimestamp(f);
+      instance = N_connectionInstanceId_connectionInstance(f);
       break;
     case 500:
     case 502:
-      second = numAt(f, R_connectionTimestamp);
-      instance = numAt(f, R_connectionInstance_connectionInstanceId);
+      second = N_connectionTimestamp(f);
+      instance = N_connectionInstance_connectionInstanceId(f);
       break;
     case 125:
-      second = numAt(f, R_connectionEventTimestamp_connectionTimestamp);
-      instance = numAt(f, R_connectionInstance_connectionInstanceId);
+      second = N_connectionEventTimestamp_connectionTimestamp(f);
+      instance = N_connectionInstance_connectionInstanceId(f);
       break;
     default:
       return;
@@ -588,35 +585,35 @@ const BLOCKED_NAMES = new Map<string, boolean>();
 
 function observeIntrusion(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
-  const src = ipAt(f, R_sourceIpAddress, R_sourceIp);
-  const dst = ipAt(f, R_destinationIpAddress, R_destinationIp);
-  const gid = numAt(f, R_generatorId) ?? 1;
-  const rev = numAt(f, R_ruleRevision);
-  const ruleId = numAt(f, R_ruleId);
+  const src = I_sourceIpAddress_sourceIp(f);
+  const dst = I_destinationIpAddress_destinationIp(f);
+  const gid = N_generatorId(f) ?? 1;
+  const rev = N_ruleRevision(f);
+  const ruleId = N_ruleId(f);
   const sigName = P_signature(names);
   const msgName = P_message_msg_ruleMessage(names);
   const className = P_classification_class_classificationDescription(names);
   const classDesc = P_classificationDescription(names);
   const iocClass = memoIocClass(className) ?? memoIocClass(classDesc);
-  const impact = impactLevel(numAt(f, R_impact), numAt(f, R_impactFlags));
+  const impact = impactLevel(N_impact(f), N_impactFlags(f));
   const blockedName = P_blocked(names);
-  let blocked = blockedName === undefined ? intrusionBlocked(numAt(f, R_blocked), undefined) : BLOCKED_NAMES.get(blockedName);
+  let blocked = blockedName === undefined ? intrusionBlocked(N_blocked(f), undefined) : BLOCKED_NAMES.get(blockedName);
   if (blocked === undefined) {
     if (BLOCKED_NAMES.size > 10_000) BLOCKED_NAMES.clear();
     BLOCKED_NAMES.set(blockedName as string, (blocked = intrusionBlocked(undefined, blockedName)));
   }
-  const sport = numAt(f, R_sourcePortOrIcmpType_sourcePort);
-  const dport = numAt(f, R_destinationPortOrIcmpType_destinationPort);
-  const proto = protoName(f, names, R_ipProtocolId);
+  const sport = N_sourcePortOrIcmpType_sourcePort(f);
+  const dport = N_destinationPortOrIcmpType_destinationPort(f);
+  const proto = protoName(f, names, N_ipProtocolId);
   const severity = (impact >= 1 && impact <= 4 ? impact : 5) as Severity;
   const classText = className ?? iocClass;
   const iocName = P_iocEventType(names);
   const args: TextArg[] = [impact, sigName, gid, ruleId, rev, msgName, classText, sport, dport, proto, blocked, iocName];
   const obs = base(record, 'intrusion', severity, Text.intrusion, args, src, dst);
   setConnection(obs, record);
-  obs.iocNumber = numAt(f, R_iocNumber) || undefined;
-  const device = numAt(f, R_deviceId);
-  const eventId = numAt(f, R_eventId);
+  obs.iocNumber = N_iocNumber(f) || undefined;
+  const device = N_deviceId(f);
+  const eventId = N_eventId(f);
   if (device !== undefined && eventId !== undefined) {
     obs.hasEventKey = true;
     obs.eventDevice = device;
@@ -661,20 +658,20 @@ function observeIntrusion(record: EStreamerRecord, names: Names): EventFacts {
 
 function observeImpactAlert(record: EStreamerRecord): EventFacts {
   const f = record.fields;
-  const impact = impactLevel(numAt(f, R_impact), undefined);
-  const src = ipAt(f, R_sourceIpAddress);
-  const dst = ipAt(f, R_destinationIpAddress);
-  const desc = strAt(f, R_description) ?? 'impact alert';
+  const impact = impactLevel(N_impact(f), undefined);
+  const src = I_sourceIpAddress(f);
+  const dst = I_destinationIpAddress(f);
+  const desc = S_description(f) ?? 'impact alert';
   return base(record, 'intrusion', (impact >= 1 && impact <= 4 ? impact : 5) as Severity, Text.impactAlert, [desc], src, dst);
 }
 
 function observeCorrelation(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
-  const src = ipAt(f, R_sourceIpv6Address, R_sourceIp);
-  const dst = ipAt(f, R_destinationIpv6Address, R_destinationIp);
-  const rule = P_correlationRule(names) ?? `rule ${numAt(f, R_ruleId) ?? '?'}`;
+  const src = I_sourceIpv6Address_sourceIp(f);
+  const dst = I_destinationIpv6Address_destinationIp(f);
+  const rule = P_correlationRule(names) ?? `rule ${N_ruleId(f) ?? '?'}`;
   const policy = P_correlationPolicy(names);
-  const desc = strAt(f, R_eventDescription);
+  const desc = S_eventDescription(f);
   return base(record, 'intrusion', 4, Text.correlation, [rule, policy, desc], src, dst);
 }
 
@@ -693,22 +690,22 @@ const SOURCE_SIDES = new Map<string, boolean>();
 
 function observeConnection(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
-  const src = ipAt(f, R_initiatorIpAddress, R_initiatorIp);
-  const dst = ipAt(f, R_responderIpAddress, R_responderIp);
-  const sport = numAt(f, R_initiatorPort);
-  const dport = numAt(f, R_responderPort);
-  const proto = protoName(f, names, R_protocol);
+  const src = I_initiatorIpAddress_initiatorIp(f);
+  const dst = I_responderIpAddress_responderIp(f);
+  const sport = N_initiatorPort(f);
+  const dport = N_responderPort(f);
+  const proto = protoName(f, names, N_protocol);
   const app = P_application(names);
   const client = P_clientApplication(names);
   const webApp = P_webApplication(names);
-  const url = strAt(f, R_clientUrl);
-  const dns = strAt(f, R_dnsQuery);
-  const action = P_ruleAction(names) ?? actionName(numAt(f, R_ruleAction));
-  const sent = numAt(f, R_initiatorTransmittedBytes);
-  const received = numAt(f, R_responderTransmittedBytes);
-  const siSide = numAt(f, R_securityIntelligenceSourceDestination) ?? 0;
+  const url = S_clientUrl(f);
+  const dns = S_dnsQuery(f);
+  const action = P_ruleAction(names) ?? actionName(N_ruleAction(f));
+  const sent = N_initiatorTransmittedBytes(f);
+  const received = N_responderTransmittedBytes(f);
+  const siSide = N_securityIntelligenceSourceDestination(f) ?? 0;
   const siCategory = P_securityIntelligenceList1_securityIntelligenceList2_securityIntelligenceCategory(names);
-  const ruleReason = numAt(f, R_ruleReason) ?? 0;
+  const ruleReason = N_ruleReason(f) ?? 0;
   const blocked = memoTest(BLOCKING_ACTIONS, /block|reset|drop|deny/i, action ?? '') || (ruleReason & 1) !== 0;
   const siSideName = P_securityIntelligenceSourceDestination(names);
   const isSi = siSide !== 0 || !!siCategory;
@@ -717,10 +714,10 @@ function observeConnection(record: EStreamerRecord, names: Names): EventFacts {
   const args: TextArg[] = [sport, dport, proto, app, client, webApp, url, dns, sent, received, action, isSi, siCategory, blocked];
   const obs = base(record, 'connection', cnc || malware ? (blocked ? 3 : 1) : isSi ? 4 : 5, Text.connection, args, src, dst);
   setConnection(obs, record);
-  obs.iocNumber = numAt(f, R_iocNumber) || undefined;
+  obs.iocNumber = N_iocNumber(f) || undefined;
   const user = P_user(names);
   if (src && user && !PLACEHOLDER_USERS.test(user)) addFact(obs, { ip: src, user });
-  const netbios = strAt(f, R_netbios);
+  const netbios = S_netbios(f);
   if (src && netbios) addFact(obs, { ip: src, netbios });
   if (!cnc && !malware) return obs;
   // The side on the list is the CnC / malware server; the other side is the infected host.
@@ -753,18 +750,18 @@ const MALWARE_DISPOSITIONS = new Map<string, boolean>();
 
 function observeFile(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
-  const src = ipAt(f, R_sourceIpAddress);
-  const dst = ipAt(f, R_destinationIpAddress);
-  const name = strAt(f, R_fileName) ?? '(unnamed)';
+  const src = I_sourceIpAddress(f);
+  const dst = I_destinationIpAddress(f);
+  const name = S_fileName(f) ?? '(unnamed)';
   const sha = shaPrefixOf(record, 'shaHash');
-  const dispositionId = numAt(f, R_disposition);
+  const dispositionId = N_disposition(f);
   const disposition = P_disposition(names) ?? (dispositionId !== undefined ? DISPOSITION_NAMES[dispositionId] : undefined);
-  const actionId = numAt(f, R_action);
+  const actionId = N_action(f);
   const action = P_fileAction(names) ?? (actionId !== undefined ? FILE_ACTION_NAMES[actionId] : undefined);
   const fileType = P_fileType(names);
   const threat = P_detection(names);
-  const direction = numAt(f, R_direction);
-  const score = numAt(f, R_threatScore);
+  const direction = N_direction(f);
+  const score = N_threatScore(f);
   const isMalware = record.recordType === 502 || dispositionId === 3 || dispositionId === 5 || memoTest(MALWARE_DISPOSITIONS, /malware|custom/i, disposition ?? '');
   const blocked = fileActionBlocked(actionId, action);
   const args: TextArg[] = [isMalware, name, fileType, threat, sha, direction === 2, disposition, action, score];
@@ -790,18 +787,18 @@ function observeFile(record: EStreamerRecord, names: Names): EventFacts {
 
 function observeMalware(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
-  const src = ipAt(f, R_sourceIpAddress);
-  const dst = ipAt(f, R_destinationIpAddress);
-  const typeId = numAt(f, R_eventTypeId);
+  const src = I_sourceIpAddress(f);
+  const dst = I_destinationIpAddress(f);
+  const typeId = N_eventTypeId(f);
   const typeName = ampTypeName(typeId, P_malwareEventType(names));
   const subtypeName = P_malwareEventSubtype(names);
-  const verdict = ampVerdictOf(typeName, subtypeName, numAt(f, R_eventSubtypeId));
-  const detection = strAt(f, R_detectionName) ?? P_detection(names);
-  const fileName = strAt(f, R_fileName);
-  const filePath = strAt(f, R_filePath);
+  const verdict = ampVerdictOf(typeName, subtypeName, N_eventSubtypeId(f));
+  const detection = S_detectionName(f) ?? P_detection(names);
+  const fileName = S_fileName(f);
+  const filePath = S_filePath(f);
   const sha = shaPrefixOf(record, 'fileShaHash');
-  const agentUser = strAt(f, R_user);
-  const actionId = numAt(f, R_action);
+  const agentUser = S_user(f);
+  const actionId = N_action(f);
   const action = P_fileAction(names) ?? (actionId !== undefined ? FILE_ACTION_NAMES[actionId] : undefined);
   const strong = verdict === 'executed' || verdict === 'dropper' || verdict === 'botnet' || verdict === 'compromise';
   const networkTransfer = typeId === 1 || typeId === 2 || /network file transfer/i.test(typeName ?? '');
@@ -809,7 +806,7 @@ function observeMalware(record: EStreamerRecord, names: Names): EventFacts {
   const args: TextArg[] = [typeName, typeId, subtypeName, detection, filePath, fileName, sha, agentUser];
   const obs = base(record, 'file', strong ? 1 : verdict === 'detected' && !blocked ? 2 : 3, Text.malware, args, src, dst);
   setConnection(obs, record);
-  obs.iocNumber = numAt(f, R_iocNumber) || undefined;
+  obs.iocNumber = N_iocNumber(f) || undefined;
   // An endpoint event names one host (usually in the destination field); a network transfer
   // lands on its receiver.
   const host = src && dst ? victimOf(dst, src, 'a') : dst ?? src;
@@ -833,10 +830,10 @@ function observeMalware(record: EStreamerRecord, names: Names): EventFacts {
 function discoveryHost(record: EStreamerRecord): string | undefined {
   const header = record.fields.discoveryHeader;
   if (header && typeof header === 'object' && !Array.isArray(header) && !(header instanceof Uint8Array)) {
-    const fromHeader = ipAt(header, R_ipv6Address, R_legacyIpAddress, R_ipAddress);
+    const fromHeader = I_ipv6Address_legacyIpAddress_ipAddress(header);
     if (fromHeader) return fromHeader;
   }
-  return ipAt(record.fields, R_ipv6Address, R_legacyIpAddress, R_ipAddress, R_ipv4Address);
+  return I_ipv6Address_legacyIpAddress_ipAddress_ipv4Address(record.fields);
 }
 
 /** MAC addresses a discovery record names: the header's, a MAC block's, a host profile's list. */
@@ -844,16 +841,16 @@ function discoveryMacs(record: EStreamerRecord): string[] {
   const out: string[] = [];
   const header = record.fields.discoveryHeader;
   if (header && typeof header === 'object' && !Array.isArray(header) && !(header instanceof Uint8Array)) {
-    const m = macAt(header, R_macAddress);
+    const m = M_macAddress(header);
     if (m) out.push(m);
   }
-  const own = macAt(record.fields, R_macAddress_address);
+  const own = M_macAddress_address(record.fields);
   if (own && !out.includes(own)) out.push(own);
   const list = record.fields.hostMacAddress;
   if (Array.isArray(list)) {
     for (const item of list) {
       if (!item || typeof item !== 'object' || Array.isArray(item) || item instanceof Uint8Array) continue;
-      const m = macAt(item as Fields, R_address);
+      const m = M_address(item as Fields);
       if (m && !out.includes(m)) out.push(m);
     }
   }
@@ -863,27 +860,27 @@ function discoveryMacs(record: EStreamerRecord): string[] {
 function observeIoc(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
   const host = discoveryHost(record);
-  const iocId = numAt(f, R_iocId_value_iocNumber_id);
+  const iocId = N_iocId_value_iocNumber_id(f);
   const category = P_iocCategory(names);
   const eventType = P_iocEventType(names);
   const iocName = [eventType, category ? `(${category})` : undefined].filter(Boolean).join(' ') || `IOC ${iocId ?? '?'}`;
-  const firstSeen = numAt(f, R_firstSeen);
-  const lastSeen = numAt(f, R_lastSeen);
+  const firstSeen = N_firstSeen(f);
+  const lastSeen = N_lastSeen(f);
   const obs = base(record, 'ioc', 1, Text.ioc, [iocName, firstSeen, lastSeen]);
   obs.src = host;
   obs.iocNumber = iocId || undefined;
   if (host) for (const m of discoveryMacs(record)) addFact(obs, { ip: host, mac: m });
   if (firstSeen) {
-    const device = numAt(f, R_firstDeviceId);
-    const connSecond = numAt(f, R_firstConnectionTime_firstConnectionTimestamp);
+    const device = N_firstDeviceId(f);
+    const connSecond = N_firstConnectionTime_firstConnectionTimestamp(f);
     const trigger: IocTrigger = {
       firstSeenMs: firstSeen * 1000,
       lastSeenMs: lastSeen ? lastSeen * 1000 : undefined,
-      eventId: numAt(f, R_firstEventId),
+      eventId: N_firstEventId(f),
       deviceId: device,
     };
     if (device !== undefined && connSecond) {
-      trigger.connectionKey = `${device}/${numAt(f, R_firstInstanceId) ?? 0}/${connSecond}/${numAt(f, R_firstConnectionCounter) ?? 0}`;
+      trigger.connectionKey = `${device}/${N_firstInstanceId(f) ?? 0}/${connSecond}/${N_firstConnectionCounter(f) ?? 0}`;
     }
     obs.iocTrigger = trigger;
   }
@@ -897,9 +894,9 @@ const USER_VERBS: Record<number, string> = { 92: 'User dropped', 93: 'User remov
 
 function observeUser(record: EStreamerRecord, names: Names): EventFacts {
   const f = record.fields;
-  const host = ipAt(f, R_ipv6Address, R_ipv4Address) ?? discoveryHost(record);
-  const user = strAt(f, R_username) ?? P_user(names);
-  const domain = strAt(f, R_domain);
+  const host = I_ipv6Address_ipv4Address(f) ?? discoveryHost(record);
+  const user = S_username(f) ?? P_user(names);
+  const domain = S_domain(f);
   const obs = base(record, 'user', 5, Text.user, [user, domain]);
   obs.src = host;
   if (host && user && !PLACEHOLDER_USERS.test(user) && record.recordType !== 92 && record.recordType !== 93) addFact(obs, { ip: host, user });
@@ -940,7 +937,7 @@ function observeDiscovery(record: EStreamerRecord, names: Names): EventFacts | u
   const facts: HostFacts = { ip: host };
   for (const m of discoveryMacs(record)) macs.push(m);
   const details: string[] = [];
-  const netbios = record.recordType === 10 || record.recordType === 42 ? strAt(f, R_netbios_netbiosName_name_value) : undefined;
+  const netbios = record.recordType === 10 || record.recordType === 42 ? S_netbios_netbiosName_name_value(f) : undefined;
   if (netbios) {
     facts.netbios = netbios;
     details.push(`NetBIOS ${netbios}`);
@@ -953,14 +950,14 @@ function observeDiscovery(record: EStreamerRecord, names: Names): EventFacts | u
     }
   }
   if (record.recordType === 11 || record.recordType === 12 || record.recordType === 16 || record.recordType === 17) {
-    const port = numAt(f, R_port);
+    const port = N_port(f);
     const app = P_application(names);
     details.push([port !== undefined ? `port ${port}` : undefined, app].filter(Boolean).join(' '));
   }
   if (record.recordType === 15 || record.recordType === 107) {
     const client = P_clientApplication(names);
-    const version = strAt(f, R_version);
-    details.push(`${client ?? `client application ${numAt(f, R_id) ?? '?'}`}${version ? `, version ${version}` : ''}`);
+    const version = S_version(f);
+    details.push(`${client ?? `client application ${N_id(f) ?? '?'}`}${version ? `, version ${version}` : ''}`);
   }
   const obs = base(record, 'discovery', 5, Text.discovery, [what, details.length ? details.filter(Boolean).join(', ') : undefined]);
   obs.src = host;
