@@ -46,6 +46,14 @@ export const HOSTILE_STRINGS: string[] = [
   'a'.repeat(5000),
 ];
 
+const madeDirs: string[] = [];
+// Removed when the test process ends, so runs do not pile up folders in /tmp.
+process.once('exit', () => {
+  for (const dir of madeDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 export function tmpDir(prefix = 'estreamer-dump-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  madeDirs.push(dir);
+  return dir;
 }
