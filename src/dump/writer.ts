@@ -68,9 +68,10 @@ export function rotatedFileName(ms: number, seq: number): string {
 }
 
 interface WaitingBatch {
-  /** The batch's lines (with their newline) and each one's size in bytes. */
-  lines: string[];
-  lineBytes: number[];
+  /** The batch's lines, newline-terminated, as UTF-8. */
+  data: Buffer;
+  /** Where each line ends in `data`. */
+  ends: number[];
   resolve(addresses: RecordAddress[]): void;
   reject(error: unknown): void;
 }
@@ -122,15 +123,23 @@ export class DumpWriter implements RecordSink {
     // Formatted now, in call order (names, times of untimed records), so the CPU work of the
     // next batches overlaps the write and fsync of the group before them.
     const lines: string[] = new Array(records.length);
-    const lineBytes: number[] = new Array(records.length);
+    const ends: number[] = new Array(records.length);
     const untimed = this.timesForUntimed(records);
+    let chars = 0;
     for (let i = 0; i < records.length; i++) {
       const line = this.lineFor(records[i], untimed[i]) + '\n';
       lines[i] = line;
-      lineBytes[i] = Buffer.byteLength(line, 'utf8');
+      ends[i] = chars += line.length;
+    }
+    // One UTF-8 encoding per batch (Buffer.byteLength per line costs as much again). Bytes equal
+    // to characters means every line is ASCII, so the character offsets are the byte offsets.
+    const data = Buffer.from(lines.length === 1 ? lines[0] : lines.join(''), 'utf8');
+    if (data.length !== chars) {
+      let at = 0;
+      for (let i = 0; i < lines.length; i++) ends[i] = at += Buffer.byteLength(lines[i], 'utf8');
     }
     return new Promise<RecordAddress[]>((resolve, reject) => {
-      this.waiting.push({ lines, lineBytes, resolve, reject });
+      this.waiting.push({ data, ends, resolve, reject });
       // The first batch waiting schedules a group; later ones join it until it starts.
       if (this.waiting.length === 1) this.queue = this.queue.then(() => this.writeGroup());
     });
@@ -170,40 +179,42 @@ export class DumpWriter implements RecordSink {
     if (this.closed) throw new DumpWriteError('The dump writer is closed: reconnect to start a new dump.');
     const result: RecordAddress[][] = batches.map(() => []);
     progress.addresses = result;
-    if (batches.every((batch) => batch.lines.length === 0)) return result; // no file with a header and nothing else
-    let pending: string[] = [];
+    if (batches.every((batch) => batch.ends.length === 0)) return result; // no file with a header and nothing else
+    let pending: Uint8Array[] = [];
     let pendingBytes = 0;
     let pendingLines = 0;
     let f: OpenFile | undefined;
     try {
       f = this.current ?? (await this.openNext());
       for (let b = 0; b < batches.length; b++) {
-        const { lines, lineBytes: sizes } = batches[b];
+        const { data, ends } = batches[b];
         const addresses = result[b];
-        for (let i = 0; i < lines.length; i++) {
-          const line = lines[i];
-          const lineBytes = sizes[i];
+        let taken = 0; // bytes of `data` already in `pending`
+        for (let i = 0; i < ends.length; i++) {
+          const start = i === 0 ? 0 : ends[i - 1];
+          const lineBytes = ends[i] - start;
           // Rotate only between records, and never leave a file with no record in it.
-          if (f.bytes + pendingBytes + lineBytes > this.maxFileBytes && f.lines + pendingLines > 1) {
-            await this.flush(f, pending);
-            progress.durable = b; // every earlier batch is now in synced files
+          const rotate = f.bytes + pendingBytes + lineBytes > this.maxFileBytes && f.lines + pendingLines > 1;
+          if (rotate || pendingBytes >= WRITE_CHUNK_BYTES) {
+            if (start > taken) pending.push(data.subarray(taken, start));
+            taken = start;
+            // A large group is written in chunks (bounded memory) and synced once, at the end.
+            await this.flush(f, pending, pendingLines, rotate);
             pending = [];
             pendingBytes = pendingLines = 0;
-            await f.handle.close();
-            f = await this.openNext();
-          } else if (pendingBytes >= WRITE_CHUNK_BYTES) {
-            // Bounded memory for a large group: write now, fsync once at the end.
-            await this.flush(f, pending, false);
-            pending = [];
-            pendingBytes = pendingLines = 0;
+            if (rotate) {
+              progress.durable = b; // every earlier batch is now in synced files
+              await f.handle.close();
+              f = await this.openNext();
+            }
           }
-          pending.push(line);
           pendingBytes += lineBytes;
           pendingLines++;
           addresses.push({ file: f.path, line: f.lines + pendingLines });
         }
+        if (data.length > taken) pending.push(data.subarray(taken));
       }
-      await this.flush(f, pending);
+      await this.flush(f, pending, pendingLines);
       return result;
     } catch (err) {
       throw this.fail(err);
@@ -243,9 +254,9 @@ export class DumpWriter implements RecordSink {
   }
 
   /** Write and fsync; on failure cut the file back so no partial line is left behind. */
-  private async flush(f: OpenFile, lines: string[], sync = true): Promise<void> {
-    if (lines.length === 0) return;
-    const data = Buffer.from(lines.length === 1 ? lines[0] : lines.join(''), 'utf8');
+  private async flush(f: OpenFile, parts: readonly Uint8Array[], lines: number, sync = true): Promise<void> {
+    if (parts.length === 0 && !(sync && f.bytes > f.synced)) return;
+    const data = parts.length === 1 ? parts[0] : Buffer.concat(parts);
     try {
       let off = 0;
       while (off < data.length) {
@@ -259,7 +270,7 @@ export class DumpWriter implements RecordSink {
       throw err;
     }
     f.bytes += data.length;
-    f.lines += lines.length;
+    f.lines += lines;
     if (sync) f.synced = f.bytes;
   }
 
@@ -296,7 +307,7 @@ export class DumpWriter implements RecordSink {
     this.current = f;
     this.written.push(target);
     // No fsync of its own: the header becomes durable with the first batch's fsync.
-    await this.flush(f, [formatHeader(header) + '\n'], false);
+    await this.flush(f, [Buffer.from(formatHeader(header) + '\n', 'utf8')], 1, false);
     f.synced = f.bytes;
     await syncFolder(folder);
     return f;
