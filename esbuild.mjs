@@ -1,7 +1,7 @@
 // Bundles the three runtimes separately: the extension host (node, cjs, `vscode` external),
 // the timeline webview (browser, esm) and the headless CLI (node).
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -45,6 +45,16 @@ if (existsSync('src/webview/timeline/main.ts')) {
     target: 'es2022',
   });
 }
+
+/** The codicon font and its stylesheet, which the timeline links for vscode-elements' icons. */
+function copyCodicons() {
+  const from = 'node_modules/@vscode/codicons';
+  const to = 'dist/webview/codicons';
+  mkdirSync(to, { recursive: true });
+  for (const file of ['codicon.css', 'codicon.ttf']) copyFileSync(`${from}/dist/${file}`, `${to}/${file}`);
+  copyFileSync(`${from}/LICENSE`, `${to}/LICENSE`); // CC BY 4.0: the font ships with its licence
+}
+copyCodicons();
 
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));

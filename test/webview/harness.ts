@@ -86,6 +86,7 @@ export async function openTimelinePage(browser: Browser, o: PageOptions = {}): P
           nonce,
           scriptUri: `${ORIGIN}/dist/webview/timeline.js`,
           styleUri: `${ORIGIN}/media/timeline.css`,
+          codiconsUri: `${ORIGIN}/dist/webview/codicons/codicon.css`,
           title: 'Timeline test',
         });
         // The stand-in host: theme variables (VS Code injects these) and the acquireVsCodeApi shim, same nonce.
@@ -96,6 +97,10 @@ export async function openTimelinePage(browser: Browser, o: PageOptions = {}): P
       }
       case '/dist/webview/timeline.js':
         return send(readFileSync(BUNDLE), 'text/javascript');
+      case '/dist/webview/codicons/codicon.css':
+        return send(readFileSync(path.join(ROOT, 'dist/webview/codicons/codicon.css')), 'text/css');
+      case '/dist/webview/codicons/codicon.ttf':
+        return send(readFileSync(path.join(ROOT, 'dist/webview/codicons/codicon.ttf')), 'font/ttf');
       case '/media/timeline.css':
         return send(readFileSync(path.join(ROOT, 'media/timeline.css')), 'text/css');
       case '/page/themes.css':

@@ -102,6 +102,40 @@ describe('timeline webview (Chromium, built bundle, strict CSP)', function () {
     });
   }
 
+  it('draws codicons from the linked font under the CSP: row actions and the buttons of the bar and the details', async () => {
+    const t = await open({ count: 2000, seed: 1 });
+    const { page } = t;
+    await page.locator('.event-list .row[data-event-id="e3"]').click();
+    await page.waitForSelector('.details-actions vscode-button');
+    await page.evaluate(() => document.fonts.ready);
+    const fonts = await page.evaluate(async () => ({ loaded: await document.fonts.load('16px codicon'), codicon: document.fonts.check('16px codicon') }));
+    assert.ok(fonts.loaded.length > 0 && fonts.codicon, 'the codicon font loaded through the webview origin');
+    const openButton = page.locator('.event-list .row[data-event-id="e3"] .open');
+    assert.equal(await openButton.getAttribute('aria-label'), 'Open record');
+    const glyph = await openButton.locator('.codicon-go-to-file').evaluate((e) => {
+      const style = getComputedStyle(e, '::before');
+      return { font: style.fontFamily, content: style.content, width: e.getBoundingClientRect().width };
+    });
+    assert.match(glyph.font, /codicon/);
+    assert.notEqual(glyph.content, 'none', 'the stylesheet gives the glyph its character');
+    assert.ok(glyph.width > 8, `the glyph takes room (${glyph.width}px)`);
+    // vscode-elements clones the stylesheet linked as vscode-codicon-stylesheet into its buttons.
+    const icons = await page.evaluate(() =>
+      [...document.querySelectorAll('vscode-button')].map((b) => {
+        const icon = b.shadowRoot?.querySelector('vscode-icon');
+        const glyph = icon?.shadowRoot?.querySelector('.codicon');
+        return { label: b.textContent?.trim(), name: icon?.getAttribute('name'), font: glyph ? getComputedStyle(glyph, '::before').fontFamily : '' };
+      }),
+    );
+    for (const [label, name] of [['Reset zoom', 'zoom-out'], ['Export Markdown', 'export'], ['Open record', 'go-to-file']]) {
+      const b = icons.find((i) => i.label === label);
+      assert.ok(b, `button ${label}: ${JSON.stringify(icons)}`);
+      assert.equal(b.name, name, label);
+      assert.match(b.font, /codicon/, `${label} draws its icon with the codicon font`);
+    }
+    await assertClean(t);
+  });
+
   it('filters by lane, severity and text exactly as the host-side query does', async () => {
     const expected = generateTimeline({ count: 3000, seed: 7 });
     const t = await open({ count: 3000, seed: 7 });

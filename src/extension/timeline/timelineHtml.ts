@@ -10,6 +10,8 @@ export interface TimelineHtmlOptions {
   nonce: string;
   scriptUri: string;
   styleUri: string;
+  /** codicon.css; linked with the id vscode-elements looks for, so its icons find the font. */
+  codiconsUri: string;
   title: string;
 }
 
@@ -27,6 +29,7 @@ export function timelineHtml(o: TimelineHtmlOptions): string {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link id="vscode-codicon-stylesheet" rel="stylesheet" nonce="${attr(o.nonce)}" href="${attr(o.codiconsUri)}">
 <link rel="stylesheet" href="${attr(o.styleUri)}">
 <title>${text(o.title)}</title>
 </head>

@@ -71,6 +71,7 @@ export class TimelinePanel extends Disposable {
       nonce: newNonce(),
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(bundle, 'timeline.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'timeline.css')).toString(),
+      codiconsUri: webview.asWebviewUri(vscode.Uri.joinPath(bundle, 'codicons', 'codicon.css')).toString(),
       title: `Timeline ${ip}`,
     });
   }

@@ -96,6 +96,7 @@ export class DetailsPane {
     if (this.previous && this.previous.id !== event.id) add('Since previous', `${formatDelta(event.timeMs - this.previous.timeMs)} (from ${this.previous.time})`);
     const actions = el('div', 'details-actions');
     const open = document.createElement('vscode-button');
+    open.icon = 'go-to-file';
     open.textContent = 'Open record';
     open.title = 'Reveal this record in its .estreamer dump, beside the panel (Enter)';
     open.addEventListener('click', () => this.callbacks.onOpen(event));
@@ -103,6 +104,7 @@ export class DetailsPane {
     if (event.connectionKey) {
       const group = document.createElement('vscode-button');
       group.secondary = true;
+      group.icon = 'filter';
       group.textContent = 'Only this connection';
       group.addEventListener('click', () => this.callbacks.onShowConnection(event));
       actions.appendChild(group);

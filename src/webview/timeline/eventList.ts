@@ -6,7 +6,7 @@
  */
 import type { TimelineEvent } from '../../common/timeline';
 import type { EventsPage } from '../../common/webviewProtocol';
-import { el, LANE_LABELS, shortTime } from './format';
+import { codicon, el, LANE_LABELS, shortTime } from './format';
 
 export const ROW_HEIGHT = 22;
 const PAGE_SIZE = 200;
@@ -28,6 +28,8 @@ interface RowElements {
   lane: HTMLSpanElement;
   severity: HTMLSpanElement;
   link: HTMLButtonElement;
+  /** The number of linked events, beside the link icon. */
+  linkCount: HTMLSpanElement;
   summary: HTMLSpanElement;
   peer: HTMLSpanElement;
   open: HTMLButtonElement;
@@ -256,13 +258,17 @@ export class EventList {
     const link = el('button', 'cell link');
     link.title = 'Linked events (same connection): show only this connection';
     link.tabIndex = -1;
+    const linkCount = el('span', 'count');
+    link.append(codicon('link'), linkCount);
     const summary = el('span', 'cell summary');
     const peer = el('span', 'cell peer');
-    const open = el('button', 'cell open', 'Open');
+    const open = el('button', 'cell open');
     open.title = 'Open record: reveal this line in its .estreamer dump';
+    open.setAttribute('aria-label', 'Open record');
     open.tabIndex = -1;
+    open.append(codicon('go-to-file'));
     root.append(time, lane, severity, link, summary, peer, open);
-    const row: RowElements = { root, time, lane, severity, link, summary, peer, open, index: -1, event: undefined, stamp: -1 };
+    const row: RowElements = { root, time, lane, severity, link, linkCount, summary, peer, open, index: -1, event: undefined, stamp: -1 };
     root.addEventListener('mousedown', () => void this.select(row.index, { reveal: false }));
     root.addEventListener('dblclick', () => this.withEvent(row.index, (e) => this.callbacks.onOpen(e)));
     open.addEventListener('click', (ev) => {
@@ -291,7 +297,7 @@ export class EventList {
     if (!event) {
       row.root.className = index === this.selected ? 'row loading selected' : 'row loading';
       row.time.textContent = '…';
-      row.lane.textContent = row.severity.textContent = row.link.textContent = row.summary.textContent = row.peer.textContent = '';
+      row.lane.textContent = row.severity.textContent = row.linkCount.textContent = row.summary.textContent = row.peer.textContent = '';
       row.open.style.visibility = 'hidden';
       row.link.style.visibility = 'hidden';
       return;
@@ -304,7 +310,7 @@ export class EventList {
     row.lane.textContent = LANE_LABELS[event.lane] ?? event.lane;
     row.severity.textContent = String(event.severity);
     row.severity.className = `cell sev sev-${event.severity}`;
-    row.link.textContent = event.links.length ? `⇄ ${event.links.length}` : '';
+    row.linkCount.textContent = event.links.length ? String(event.links.length) : '';
     // visibility, not hidden: a hidden grid item would shift the columns after it
     row.link.style.visibility = event.links.length ? 'visible' : 'hidden';
     row.summary.textContent = event.summary;

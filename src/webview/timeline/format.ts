@@ -73,6 +73,13 @@ export function hex2(n: number): string {
 }
 
 /** Creates an element with a class and, optionally, text (always as text, never as markup). */
+/** A codicon glyph (the font is linked by the panel's HTML), hidden from screen readers. */
+export function codicon(name: string): HTMLSpanElement {
+  const icon = el('span', `codicon codicon-${name}`);
+  icon.setAttribute('aria-hidden', 'true');
+  return icon;
+}
+
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (className) e.className = className;

@@ -299,10 +299,12 @@ class TimelineApp {
     });
     const resetZoom = document.createElement('vscode-button');
     resetZoom.secondary = true;
+    resetZoom.icon = 'zoom-out';
     resetZoom.textContent = 'Reset zoom';
     resetZoom.addEventListener('click', () => this.axis.resetView());
     const exportButton = document.createElement('vscode-button');
     exportButton.secondary = true;
+    exportButton.icon = 'export';
     exportButton.textContent = 'Export Markdown';
     exportButton.title = 'Export the current view (header and filtered events) as Markdown for a case report';
     exportButton.addEventListener('click', () => {

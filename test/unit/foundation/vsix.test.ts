@@ -53,6 +53,12 @@ describe('.vsix contents (vsce ls, as .vscodeignore lets files through)', functi
     assert.deepEqual(missing, [], `package.json names files the .vsix lacks: ${missing.join(', ')}`);
   });
 
+  it('carries the webview bundle and the codicon font it links (with its licence)', () => {
+    for (const required of ['dist/webview/timeline.js', 'dist/webview/codicons/codicon.css', 'dist/webview/codicons/codicon.ttf', 'dist/webview/codicons/LICENSE']) {
+      assert.ok(files.includes(required), `${required} is missing from the .vsix`);
+    }
+  });
+
   it('carries the media the extension shows', function () {
     if (!existsSync(path.join(repoRoot, 'media'))) this.skip();
     assert.ok(files.some((f) => f.startsWith('media/')), 'no media/ file in the .vsix');
