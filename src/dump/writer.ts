@@ -126,18 +126,28 @@ export class DumpWriter implements RecordSink {
     const ends: number[] = new Array(records.length);
     const untimed = this.timesForUntimed(records);
     let chars = 0;
+    let longest = 0;
     for (let i = 0; i < records.length; i++) {
       const line = this.lineFor(records[i], untimed[i]) + '\n';
       lines[i] = line;
-      ends[i] = chars += line.length;
+      chars += line.length;
+      if (line.length > longest) longest = line.length;
     }
-    // One UTF-8 encoding per batch (Buffer.byteLength per line costs as much again). Bytes equal
-    // to characters means every line is ASCII, so the character offsets are the byte offsets.
-    const data = Buffer.from(lines.length === 1 ? lines[0] : lines.join(''), 'utf8');
-    if (data.length !== chars) {
-      let at = 0;
-      for (let i = 0; i < lines.length; i++) ends[i] = at += Buffer.byteLength(lines[i], 'utf8');
+    // Each line is encoded straight into one buffer, which gives its size in bytes on the way
+    // (lines are nearly always ASCII: the buffer is sized for that, and grows when text is not;
+    // the room for 3 bytes per unit of the longest line keeps an all-ASCII batch from growing).
+    let data = Buffer.allocUnsafe(chars + 2 * longest);
+    let at = 0;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i];
+      if (data.length - at < line.length * 3) {
+        const grown = Buffer.allocUnsafe(Math.max(data.length * 2, at + line.length * 3));
+        data.copy(grown, 0, 0, at);
+        data = grown;
+      }
+      ends[i] = at += data.write(line, at, 'utf8');
     }
+    data = data.subarray(0, at);
     return new Promise<RecordAddress[]>((resolve, reject) => {
       this.waiting.push({ data, ends, resolve, reject });
       // The first batch waiting schedules a group; later ones join it until it starts.

@@ -96,6 +96,21 @@ describe('dump writer', () => {
     assert.equal(total, 200);
   });
 
+  it('writes text that is not ASCII (several bytes per character) whole, with the right addresses', async () => {
+    const dir = tmpDir();
+    const w = new DumpWriter({ dir, fmc: 'x:1', maxFileBytes: 64 * 1024 });
+    const texts = ['电汇说明'.repeat(400), 'é'.repeat(3000), '🦀'.repeat(500), 'plain ascii', '\u{10FFFF}\uD800 lone'];
+    const batch = Array.from({ length: 40 }, (_, i) => {
+      const r = fakeRecord(i);
+      r.fields.msg = texts[i % texts.length];
+      return r;
+    });
+    const addrs = await w.write(batch);
+    await w.close();
+    addrs.forEach((addr, i) => assert.equal(lineAt(addr), formatLine(batch[i]), `record ${i}`));
+    for (const f of w.files) assert.ok(fs.statSync(f).size <= 64 * 1024 || fs.readFileSync(f, 'utf8').split('\n').length === 3, `${f} rotated at the limit`);
+  });
+
   it('rotates at the size limit without losing or splitting a record, each file with its header', async () => {
     const dir = tmpDir();
     const max = 4096;
