@@ -64,7 +64,11 @@ function hostileRecords(): EStreamerRecord[] {
 }
 
 function scenarioRecords(): EStreamerRecord[] {
-  const { store } = compromiseScenario({ seed: 42, compromised: 1, hosts: 4 });
+  return streamOrder(compromiseScenario({ seed: 42, compromised: 1, hosts: 4 }).store);
+}
+
+/** A scenario's records as the simulator streams them: each metadata record once, before its first use. */
+function streamOrder(store: ReturnType<typeof compromiseScenario>['store']): EStreamerRecord[] {
   const out: EStreamerRecord[] = [];
   const sent = new Set<string>();
   const it = store.recordsFrom(0);
@@ -145,19 +149,7 @@ describe('analysis: values that do not fit the compact columns', () => {
 
 describe('analysis: timelines while records keep arriving', () => {
   it('gives the same timelines as an analyzer fed everything at once, for old and new hosts, across index rebuilds', () => {
-    const { store } = compromiseScenario({ seed: 7, compromised: 2, hosts: 10 });
-    const records: EStreamerRecord[] = [];
-    const sent = new Set<string>();
-    const it = store.recordsFrom(0);
-    for (let r = it.next(); !r.done; r = it.next()) {
-      for (const key of r.value.refs ?? []) {
-        if (sent.has(key)) continue;
-        sent.add(key);
-        const m = store.metadata(key);
-        if (m) records.push(decodeRecord(m.encode(false)));
-      }
-      records.push(decodeRecord(r.value.encode(r.value.archiveTimestamp !== undefined)));
-    }
+    const records = streamOrder(compromiseScenario({ seed: 7, compromised: 2, hosts: 10 }).store);
     // More than the index scans past before rebuilding (4096), some naming new hosts; then records
     // naming a host nobody named before, and an indicator about a third host.
     for (let i = 0; i < 4500; i++) records.push(connection({ src: `10.66.${i % 7}.1`, dst: '198.51.100.7', at: T0 + i, conn: { device: 1, instance: 1, second: T0 + i, counter: i } }));

@@ -34,6 +34,16 @@ function readDumps(folder: string): { byType: Record<string, number>; lines: num
   return { byType, lines, distinct: raws.size };
 }
 
+/** 100 disconnects at random byte offsets, one per connection 1…100; 101 on are clean. */
+function hundredDrops(seed: number): Fault[] {
+  const random = prng(seed);
+  const faults: Fault[] = [];
+  for (let connection = 1; connection <= 100; connection++) {
+    faults.push({ kind: 'drop-after-bytes', bytes: Math.floor(random() * 60_000), connections: [connection] });
+  }
+  return faults;
+}
+
 describe('client against the simulator (real TLS on loopback)', function () {
   this.timeout(60_000);
 
@@ -41,15 +51,7 @@ describe('client against the simulator (real TLS on loopback)', function () {
     let sim: Simulator;
     let port: number;
     const seed = 20261204;
-    before(async () => {
-      // 100 disconnects at random byte offsets, one per connection 1…100; 101 on are clean.
-      const random = prng(seed);
-      const faults: Fault[] = [];
-      for (let connection = 1; connection <= 100; connection++) {
-        faults.push({ kind: 'drop-after-bytes', bytes: Math.floor(random() * 60_000), connections: [connection] });
-      }
-      ({ sim, port } = await startSim({ scenario: 'compromise', hosts: 100, seed: 7, faults }));
-    });
+    before(async () => ({ sim, port } = await startSim({ scenario: 'compromise', hosts: 100, seed: 7, faults: hundredDrops(seed) })));
     after(() => sim.stop());
 
     it('100 disconnects at random byte offsets: 0 lost, 0 duplicated against the ground truth', async () => {
@@ -76,14 +78,7 @@ describe('client against the simulator (real TLS on loopback)', function () {
     let sim: Simulator;
     let port: number;
     const seed = 20261205;
-    before(async () => {
-      const random = prng(seed);
-      const faults: Fault[] = [];
-      for (let connection = 1; connection <= 100; connection++) {
-        faults.push({ kind: 'drop-after-bytes', bytes: Math.floor(random() * 60_000), connections: [connection] });
-      }
-      ({ sim, port } = await startSim({ scenario: 'compromise', hosts: 100, seed: 7, faults }));
-    });
+    before(async () => ({ sim, port } = await startSim({ scenario: 'compromise', hosts: 100, seed: 7, faults: hundredDrops(seed) })));
     after(() => sim.stop());
 
     it('100 disconnects with writes in flight: every record once in the dumps, the bookmark at the end', async () => {
