@@ -31,37 +31,15 @@ export function field(fields: Fields, a: string, b?: string, c?: string, d?: str
   return undefined;
 }
 
-/** field(fields, a, b, c, d) for fixed names, as a function of its own (see reader()). */
-export type Reader = (fields: Fields) => FieldValue | undefined;
-
-const READERS = new Map<string, Reader>();
-
-/**
- * field() for fixed names, compiled once: its property loads see the few record layouts that
- * carry those names and stay fast, where field()'s one load site sees every name of every layout
- * (about three times slower, and the analysis reads some twenty fields of a million records).
- */
-export function reader(a: string, b?: string, c?: string, d?: string): Reader {
-  const names = [a, b, c, d].filter((n): n is string => n !== undefined);
-  const key = names.join('\u0000');
-  let r = READERS.get(key);
-  if (!r) {
-    const at = (object: string) => names.map((n) => `if ((v = ${object}[${JSON.stringify(n)}]) !== undefined && v !== null) return v;`).join('\n');
-    const body = `return function (fields) {\nlet v;\n${at('fields')}\nconst header = fields.discoveryHeader;\nif (!isPlainObject(header)) return undefined;\n${at('header')}\nreturn undefined;\n};`;
-    r = new Function('isPlainObject', body)(isPlainObject) as Reader;
-    READERS.set(key, r);
-  }
-  return r;
-}
-
-/** num() through a reader. */
-export function numAt(fields: Fields, r: Reader): number | undefined {
-  return numValue(r(fields));
-}
-
 type Converted<T> = (fields: Fields) => T | undefined;
 
-/** reader() that converts what it finds, compiled into the reader (no call through a module binding per field). */
+/**
+ * field() for fixed names, compiled once, converting what it finds: its property loads see the
+ * few record layouts that carry those names and stay fast, where field()'s one load site sees
+ * every name of every layout (about three times slower, and the analysis reads some twenty
+ * fields of a million records). The conversion is compiled in too (no call through a module
+ * binding per field).
+ */
 function converting<T>(names: string[], convert: (v: FieldValue) => T | undefined): Converted<T> {
   const at = (object: string) => names.map((n) => `if ((v = ${object}[${JSON.stringify(n)}]) !== undefined && v !== null) return convert(v);`).join('\n');
   const body = `return function (fields) {\nlet v;\n${at('fields')}\nconst header = fields.discoveryHeader;\nif (!isPlainObject(header)) return undefined;\n${at('header')}\nreturn undefined;\n};`;
@@ -181,13 +159,13 @@ export function isInternal(address: string): boolean {
 }
 
 /** Readers for eventTimeMs(). */
-const R_correlationEventSecond = reader('correlationEventSecond');
-const R_eventMicrosecond = reader('eventMicrosecond');
-const R_eventSecond = reader('eventSecond');
-const R_fileEventTimestamp = reader('fileEventTimestamp');
-const R_firstPacketTimestamp_lastPacketTimestamp = reader('firstPacketTimestamp', 'lastPacketTimestamp');
-const R_malwareEventTimestamp = reader('malwareEventTimestamp');
-const R_timestamp = reader('timestamp');
+const R_correlationEventSecond = numReader('correlationEventSecond');
+const R_eventMicrosecond = numReader('eventMicrosecond');
+const R_eventSecond = numReader('eventSecond');
+const R_fileEventTimestamp = numReader('fileEventTimestamp');
+const R_firstPacketTimestamp_lastPacketTimestamp = numReader('firstPacketTimestamp', 'lastPacketTimestamp');
+const R_malwareEventTimestamp = numReader('malwareEventTimestamp');
+const R_timestamp = numReader('timestamp');
 
 /** The time an event happened, in ms since the epoch, from the record's own clock fields. */
 export function eventTimeMs(record: EStreamerRecord): number {
@@ -195,27 +173,27 @@ export function eventTimeMs(record: EStreamerRecord): number {
   let s: number | undefined;
   switch (record.recordType) {
     case 71:
-      s = numAt(f, R_firstPacketTimestamp_lastPacketTimestamp);
+      s = R_firstPacketTimestamp_lastPacketTimestamp(f);
       break;
     case 500:
     case 502:
-      s = numAt(f, R_fileEventTimestamp);
+      s = R_fileEventTimestamp(f);
       break;
     case 125:
-      s = numAt(f, R_malwareEventTimestamp);
+      s = R_malwareEventTimestamp(f);
       break;
     case 112:
-      s = numAt(f, R_correlationEventSecond);
+      s = R_correlationEventSecond(f);
       break;
     case 95:
     case 170:
     case 171:
-      s = numAt(f, R_timestamp);
+      s = R_timestamp(f);
       break;
   }
   if (s) return s * 1000;
-  s = numAt(f, R_eventSecond);
-  if (s) return s * 1000 + (numAt(f, R_eventMicrosecond) ?? 0) / 1000;
+  s = R_eventSecond(f);
+  if (s) return s * 1000 + (R_eventMicrosecond(f) ?? 0) / 1000;
   return record.archiveTimestamp ? record.archiveTimestamp * 1000 : 0;
 }
 

@@ -27,7 +27,7 @@ import {
   type IocClass,
 } from './classes';
 
-/** Field readers (see reader() in fields.ts), one per set of names and conversion. */
+/** Field readers (see converting() in fields.ts), one per set of names and conversion. */
 const I_destinationIpAddress = ipReader('destinationIpAddress');
 const I_destinationIpAddress_destinationIp = ipReader('destinationIpAddress', 'destinationIp');
 const I_destinationIpv6Address_destinationIp = ipReader('destinationIpv6Address', 'destinationIp');
@@ -244,7 +244,7 @@ export function pick(names: Names, a: string, b?: string, c?: string): string | 
 type Picker = (names: Names) => string | undefined;
 
 /**
- * pick() for fixed keys, compiled once (like reader() for fields): its property loads see the
+ * pick() for fixed keys, compiled once (like the field readers of fields.ts): its property loads see the
  * few shapes of the names objects that carry those keys, not every shape of every record type.
  */
 function picker(a: string, b?: string, c?: string): Picker {

@@ -104,7 +104,7 @@ class TlsTransport implements ITransport {
 
   constructor(
     private readonly socket: tls.TLSSocket,
-    private readonly endpoint: string,
+    endpoint: string,
   ) {
     this.description = `${endpoint} (${socket.getProtocol() ?? 'TLS'})`;
     socket.on('data', (chunk: Buffer) => {

@@ -171,25 +171,22 @@ export class DumpWriter implements RecordSink {
   private async writeGroup(): Promise<void> {
     const group = this.waiting;
     this.waiting = [];
-    const progress: { durable: number; addresses?: RecordAddress[][] } = { durable: 0 };
+    const addresses: RecordAddress[][] = group.map(() => []);
+    const progress = { durable: 0 };
     try {
-      const addresses = await this.writeNow(group, progress);
+      await this.writeNow(group, addresses, progress);
       group.forEach((b, i) => b.resolve(addresses[i]));
     } catch (err) {
       // Batches that reached a file synced before the failure are stored; the rest are not.
-      group.forEach((b, i) => (i < progress.durable ? b.resolve(progress.addresses![i]) : b.reject(err)));
+      group.forEach((b, i) => (i < progress.durable ? b.resolve(addresses[i]) : b.reject(err)));
     }
   }
 
-  private async writeNow(
-    batches: readonly WaitingBatch[],
-    progress: { durable: number; addresses?: RecordAddress[][] },
-  ): Promise<RecordAddress[][]> {
+  /** Fills `result` with each batch's addresses; `progress.durable` counts the batches already synced. */
+  private async writeNow(batches: readonly WaitingBatch[], result: RecordAddress[][], progress: { durable: number }): Promise<void> {
     if (this.failure) throw this.failure;
     if (this.closed) throw new DumpWriteError('The dump writer is closed: reconnect to start a new dump.');
-    const result: RecordAddress[][] = batches.map(() => []);
-    progress.addresses = result;
-    if (batches.every((batch) => batch.ends.length === 0)) return result; // no file with a header and nothing else
+    if (batches.every((batch) => batch.ends.length === 0)) return; // no file with a header and nothing else
     let pending: Uint8Array[] = [];
     let pendingBytes = 0;
     let pendingLines = 0;
@@ -225,7 +222,6 @@ export class DumpWriter implements RecordSink {
         if (data.length > taken) pending.push(data.subarray(taken));
       }
       await this.flush(f, pending, pendingLines);
-      return result;
     } catch (err) {
       throw this.fail(err);
     }

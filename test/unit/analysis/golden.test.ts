@@ -17,7 +17,7 @@ import { decodeRecord, encodeRecord } from '../../../src/protocol';
 import type { EStreamerRecord, Fields } from '../../../src/protocol/types';
 import { compromiseScenario } from '../../../src/sim/scenarios/compromise';
 import { HOSTILE } from '../hostile/corpus';
-import { T0, connection, fileEvent, intrusion, iocSet, malware, meta, newHost, newOs, userLogin } from './records';
+import { T0, connection, fileEvent, intrusion, iocSet, malware, meta, newHost, newOs, streamOrder, userLogin } from './records';
 
 const GOLDEN = path.join(__dirname, 'golden.json');
 
@@ -65,23 +65,6 @@ function hostileRecords(): EStreamerRecord[] {
 
 function scenarioRecords(): EStreamerRecord[] {
   return streamOrder(compromiseScenario({ seed: 42, compromised: 1, hosts: 4 }).store);
-}
-
-/** A scenario's records as the simulator streams them: each metadata record once, before its first use. */
-function streamOrder(store: ReturnType<typeof compromiseScenario>['store']): EStreamerRecord[] {
-  const out: EStreamerRecord[] = [];
-  const sent = new Set<string>();
-  const it = store.recordsFrom(0);
-  for (let r = it.next(); !r.done; r = it.next()) {
-    for (const key of r.value.refs ?? []) {
-      if (sent.has(key)) continue;
-      sent.add(key);
-      const m = store.metadata(key);
-      if (m) out.push(decodeRecord(m.encode(false)));
-    }
-    out.push(decodeRecord(r.value.encode(r.value.archiveTimestamp !== undefined)));
-  }
-  return out;
 }
 
 /** What the analysis says about every host, with the timeline events of the first `timelines` hosts as compact rows. */

@@ -5,6 +5,7 @@
  */
 import { decodeRecord, encodeRecord } from '../../../src/protocol/records';
 import type { EStreamerRecord, Fields } from '../../../src/protocol/types';
+import type { RecordStore } from '../../../src/sim/store';
 
 export const T0 = Date.UTC(2026, 11, 3, 10, 0, 0) / 1000; // 2026-12-03T10:00:00Z, in seconds
 
@@ -206,3 +207,20 @@ export const meta = {
 
 export const SI_POLICY = '00000000-0000-0000-0000-00005fc6fa72';
 export const OS_UUID = '5ce40d9c-0000-0000-0000-000000000000';
+
+/** A simulator store's records as its session streams them (each metadata record once, before its first use), decoded. */
+export function streamOrder(store: RecordStore): EStreamerRecord[] {
+  const out: EStreamerRecord[] = [];
+  const sent = new Set<string>();
+  const it = store.recordsFrom(0);
+  for (let r = it.next(); !r.done; r = it.next()) {
+    for (const key of r.value.refs ?? []) {
+      if (sent.has(key)) continue;
+      sent.add(key);
+      const m = store.metadata(key);
+      if (m) out.push(decodeRecord(m.encode(false)));
+    }
+    out.push(decodeRecord(r.value.encode(r.value.archiveTimestamp !== undefined)));
+  }
+  return out;
+}

@@ -11,6 +11,7 @@ import { MetadataCache } from '../../../src/metadata';
 import { decodeBundle, decodeRecord, MessageType } from '../../../src/protocol';
 import { compromiseScenario } from '../../../src/sim/scenarios/compromise';
 import type { RecordStore } from '../../../src/sim/store';
+import { streamOrder } from './records';
 
 const FIXTURES = path.resolve(__dirname, '../../../../shared/estreamer/fixtures');
 
@@ -21,22 +22,10 @@ const FIXTURES = path.resolve(__dirname, '../../../../shared/estreamer/fixtures'
 function analyzeStore(store: RecordStore, file: string): Analyzer {
   const analyzer = new Analyzer();
   const cache = new MetadataCache();
-  const sent = new Set<string>();
   let line = 0;
-  const take = (bytes: Uint8Array): void => {
-    const record = decodeRecord(bytes);
+  for (const record of streamOrder(store)) {
     const names = cache.add(record) ? {} : cache.names(record);
     analyzer.add(record, names, { file, line: ++line });
-  };
-  const it = store.recordsFrom(0);
-  for (let r = it.next(); !r.done; r = it.next()) {
-    for (const key of r.value.refs ?? []) {
-      if (sent.has(key)) continue;
-      sent.add(key);
-      const m = store.metadata(key);
-      if (m) take(m.encode(false));
-    }
-    take(r.value.encode(r.value.archiveTimestamp !== undefined));
   }
   return analyzer;
 }
